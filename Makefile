@@ -1,0 +1,47 @@
+# exp_assign: PGXS build of the extension, plus the unit tests of the core.
+EXTENSION   = exp_assign
+MODULE_big  = exp_assign
+EXTVERSION  = 0.1
+DATA        = sql/exp_assign--$(EXTVERSION).sql
+
+CORE_SRCS   = $(wildcard src/core/*.cpp)
+PG_SRCS     = $(wildcard src/pg/*.cpp)
+OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+SHLIB_PREREQS = src/pg/exports.map
+
+# pg_regress inputs live in sql/ beside the install script, outputs in expected/.
+REGRESS      = schema bucket get_or_create status_rules explain encoding
+REGRESS_OPTS = --load-extension=plpgsql
+
+WERROR      ?= -Werror
+PG_CPPFLAGS  = -I$(srcdir)/src
+PG_CXXFLAGS  = -std=c++17 -Wall -Wextra $(WERROR) -fno-omit-frame-pointer
+# Debian's libmurmurhash exports only its deprecated names from the .so; the
+# static archive (built -fPIC) has lmmh_x86_32 and leaves no runtime dependency.
+SHLIB_LINK   = -l:libmurmurhash.a -lstdc++ -Wl,--version-script=$(srcdir)/src/pg/exports.map
+
+# The C++ glue gains nothing from JIT inlining, and PGXS would build its
+# bitcode with clang without PG_CXXFLAGS (trap 1 of STYLE.md): no bitcode.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# ---------------------------------------------------------------------------
+# Unit tests of the core: plain C++17, no PostgreSQL, GoogleTest.
+# ---------------------------------------------------------------------------
+UNIT_SRCS  = $(wildcard test/unit/*.cpp)
+UNIT_BIN   = test/unit/exp_assign_unit
+UNIT_FLAGS = -std=c++17 -O1 -g -Wall -Wextra $(WERROR) -Isrc
+
+$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/core/*.hpp)
+	$(CXX) $(UNIT_FLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -l:libmurmurhash.a -lgtest -lgtest_main -pthread
+
+.PHONY: unit
+unit: $(UNIT_BIN)
+	./$(UNIT_BIN) --vectors=$(VECTORS)
+
+VECTORS ?= $(abspath $(srcdir)/../shared/vectors/mmh3_buckets.tsv)
+
+EXTRA_CLEAN = $(UNIT_BIN) results regression.diffs regression.out test/isolation/output_iso

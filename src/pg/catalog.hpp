@@ -1,0 +1,50 @@
+// Experiments and their variants, loaded once per call for the ids involved.
+#pragma once
+
+#include "pg/postgres.hpp"
+
+#include "core/bucket.hpp"
+
+namespace exp_assign::pg {
+
+enum class Status : char { kDraft, kActive, kPaused, kStopped };
+
+struct Experiment {
+	int32 id;
+	Status status;
+	HashProfile profile;
+	int32 version;
+	Datum key;          // text
+	Datum status_text;  // text
+	Datum profile_text; // text
+	Datum seed_text;    // text, database encoding
+	const char *seed;   // UTF-8, whatever the database encoding
+	int seed_len;
+	int nvariants;      // in ascending id, as the rule orders them
+	int32 *variant_ids;
+	Datum *variant_keys;   // text
+	int32 *basis_points;   // round(allocation_pct * 100)
+	int64 *bounds;         // running sums of basis_points
+};
+
+struct Catalog {
+	int count;
+	Experiment *experiments;  // ascending id
+
+	const Experiment *Find(int32 id) const;
+};
+
+// Loads the experiments among ids (ascending, distinct) that exist. Must run
+// inside SPI_connect; the result lives until SPI_finish.
+Catalog LoadCatalog(const int32 *ids, int count);
+
+// The key of variant_id in experiment, or (Datum) 0 when it is not one of its variants.
+Datum VariantKey(const Experiment &experiment, int32 variant_id);
+
+// UTF-8 bytes of a server-encoded string: the rule hashes UTF-8 in every database.
+const char *ToUtf8(const char *data, int len, int *utf8_len);
+
+// Raises 42704 for an experiment id that does not exist (explain and admin calls).
+[[noreturn]] void RaiseUnknownExperiment(int32 id);
+
+}  // namespace exp_assign::pg

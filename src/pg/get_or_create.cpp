@@ -1,0 +1,265 @@
+#include "pg/get_or_create.hpp"
+
+#include "core/bucket.hpp"
+#include "core/rule.hpp"
+#include "pg/catalog.hpp"
+#include "pg/spi_plans.hpp"
+
+namespace exp_assign::pg {
+
+namespace {
+
+// Inserting a pair that loses a race and whose winner is then deleted again
+// before we re-read it is retried this many times before the caller is asked
+// to retry the whole call.
+constexpr int kMaxInsertRounds = 3;
+
+enum class Source : uint8 { kNone, kPending, kExisting, kNew, kComputed };
+
+// Everything one call knows about its distinct pairs, in parallel arrays
+// indexed like pairs (sorted into lock order).
+struct Resolution {
+	Pair *pairs;
+	size_t count;
+	const Datum *user_datums;
+	Catalog catalog;
+	const Experiment **experiment;  // nullptr: unknown, draft or stopped
+	Source *source;
+	int32 *variant_id;
+	int32 *version;
+	TimestampTz *assigned_at;
+	const uint32 *lookup;  // pair indices of the statement running now
+};
+
+void OnStoredRow(TupleTableSlot *slot, void *arg)
+{
+	auto *r = static_cast<Resolution *>(arg);
+	uint32 i = r->lookup[DatumGetInt32(slot->tts_values[0]) - 1];
+	r->source[i] = Source::kExisting;
+	r->variant_id[i] = DatumGetInt32(slot->tts_values[1]);
+	r->version[i] = DatumGetInt32(slot->tts_values[2]);
+	r->assigned_at[i] = DatumGetTimestampTz(slot->tts_values[3]);
+}
+
+void OnInsertedRow(TupleTableSlot *slot, void *arg)
+{
+	auto *r = static_cast<Resolution *>(arg);
+	text *user = DatumGetTextPP(slot->tts_values[1]);
+	Pair key{DatumGetInt32(slot->tts_values[0]), static_cast<uint32_t>(VARSIZE_ANY_EXHDR(user)),
+			 VARDATA_ANY(user), 0, 0};
+	ptrdiff_t i = FindPair(r->pairs, r->count, key);
+	if (i < 0)
+		elog(ERROR, "exp_assign: inserted a pair that was not requested");
+	r->source[i] = Source::kNew;
+	r->assigned_at[i] = DatumGetTimestampTz(slot->tts_values[2]);
+}
+
+// Pair columns of the rows listed in indices, as plan parameters.
+void PairParams(const Resolution &r, const uint32 *indices, size_t n, Datum *experiment_ids,
+				Datum *user_ids)
+{
+	int32 *ids = AllocArray<int32>(n);
+	Datum *users = AllocArray<Datum>(n);
+	for (size_t k = 0; k < n; k++) {
+		const Pair &p = r.pairs[indices[k]];
+		ids[k] = p.experiment_id;
+		users[k] = r.user_datums[p.tag];
+	}
+	*experiment_ids = Int4Array(ids, static_cast<int>(n));
+	*user_ids = TextArray(users, static_cast<int>(n));
+	pfree(ids);
+	pfree(users);
+}
+
+// Marks the stored rows among the listed pairs 'existing'. Without
+// read_only, SPI takes a new snapshot for the statement, so under READ
+// COMMITTED it sees rows that concurrent transactions committed meanwhile.
+void FindStored(Resolution &r, const uint32 *indices, size_t n, bool read_only)
+{
+	if (n == 0)
+		return;
+	Datum params[2];
+	PairParams(r, indices, n, &params[0], &params[1]);
+	r.lookup = indices;
+	RunPlanStreaming(SqlPlan::kFindExisting, params, 2, read_only, OnStoredRow, &r);
+}
+
+// Inserts the listed pairs (in lock order); those another transaction stored
+// first stay kPending.
+void InsertPending(Resolution &r, const uint32 *indices, size_t n)
+{
+	Datum params[4];
+	PairParams(r, indices, n, &params[0], &params[1]);
+	int32 *variants = AllocArray<int32>(n);
+	int32 *versions = AllocArray<int32>(n);
+	for (size_t k = 0; k < n; k++) {
+		variants[k] = r.variant_id[indices[k]];
+		versions[k] = r.version[indices[k]];
+	}
+	params[2] = Int4Array(variants, static_cast<int>(n));
+	params[3] = Int4Array(versions, static_cast<int>(n));
+	RunPlanStreaming(SqlPlan::kInsert, params, 4, false, OnInsertedRow, &r);
+}
+
+// Keeps the indices whose pair is still kPending; returns how many.
+size_t KeepPending(const Resolution &r, uint32 *indices, size_t n)
+{
+	size_t kept = 0;
+	for (size_t k = 0; k < n; k++) {
+		if (r.source[indices[k]] == Source::kPending)
+			indices[kept++] = indices[k];
+	}
+	return kept;
+}
+
+[[noreturn]] void RaiseReadOnly(const Resolution &r, uint32 i)
+{
+	const Pair &p = r.pairs[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+			 errmsg("cannot create the assignment of user \"%.*s\" in experiment %d in a read-only transaction",
+					static_cast<int>(p.user_len), p.user, p.experiment_id),
+			 errhint("Use exp_assign_peek(), which never writes, on a standby or in a read-only transaction.")));
+	pg_unreachable();
+}
+
+// Decides the variant of every live, active pair that has no stored row.
+// Returns the pairs to insert (kPending) in lock order, or marks them
+// kComputed when peeking.
+size_t DecideMissing(Resolution &r, const uint32 *live, size_t nlive, Mode mode, uint32 *pending)
+{
+	size_t npending = 0;
+	size_t scratch_size = 256;
+	char *scratch = static_cast<char *>(palloc(scratch_size));
+	for (size_t k = 0; k < nlive; k++) {
+		uint32 i = live[k];
+		const Experiment *e = r.experiment[i];
+		if (r.source[i] != Source::kNone || e->status != Status::kActive)
+			continue;
+		int user_len;
+		const char *user = ToUtf8(r.pairs[i].user, r.pairs[i].user_len, &user_len);
+		size_t needed = BucketKeyLength(user_len, e->seed_len);
+		if (needed > scratch_size) {
+			scratch_size = needed * 2;
+			scratch = static_cast<char *>(repalloc(scratch, scratch_size));
+		}
+		uint32 bucket = BucketOf(e->profile, {user, static_cast<size_t>(user_len)},
+								 {e->seed, static_cast<size_t>(e->seed_len)}, scratch);
+		int32 choice = ChooseVariant(e->bounds, e->nvariants, bucket);
+		if (choice == kNotEnrolled)
+			continue;
+		r.variant_id[i] = e->variant_ids[choice];
+		r.version[i] = e->version;
+		if (mode == Mode::kPeek) {
+			r.source[i] = Source::kComputed;
+		} else {
+			r.source[i] = Source::kPending;
+			pending[npending++] = i;
+		}
+	}
+	pfree(scratch);
+	return npending;
+}
+
+// Inserts what is missing; a pair lost to a concurrent transaction comes
+// back as 'existing' from a re-read in a new statement.
+void StorePending(Resolution &r, uint32 *pending, size_t npending)
+{
+	if (npending == 0)
+		return;
+	if (XactReadOnly)
+		RaiseReadOnly(r, pending[0]);
+	for (int round = 0; round < kMaxInsertRounds && npending > 0; round++) {
+		InsertPending(r, pending, npending);
+		npending = KeepPending(r, pending, npending);
+		FindStored(r, pending, npending, false);
+		npending = KeepPending(r, pending, npending);
+	}
+	if (npending > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("could not get or create the assignment of user \"%.*s\" in experiment %d: it was deleted concurrently",
+						static_cast<int>(r.pairs[pending[0]].user_len), r.pairs[pending[0]].user,
+						r.pairs[pending[0]].experiment_id),
+				 errhint("Retry the call.")));
+}
+
+void EmitRows(const Resolution &r, ReturnSetInfo *rsinfo)
+{
+	Datum source_text[] = {Datum(0), Datum(0), CStringGetTextDatum("existing"),
+						   CStringGetTextDatum("new"), CStringGetTextDatum("computed")};
+	uint32 *order = AllocArray<uint32>(r.count);
+	RequestOrder(r.pairs, r.count, order);
+	for (size_t k = 0; k < r.count; k++) {
+		uint32 i = order[k];
+		Source source = r.source[i];
+		if (source == Source::kNone || source == Source::kPending)
+			continue;
+		Datum values[7];
+		bool nulls[7] = {false, false, false, false, false, false, false};
+		values[0] = r.user_datums[r.pairs[i].tag];
+		values[1] = Int32GetDatum(r.pairs[i].experiment_id);
+		values[2] = Int32GetDatum(r.variant_id[i]);
+		values[3] = VariantKey(*r.experiment[i], r.variant_id[i]);
+		nulls[3] = values[3] == Datum(0);
+		values[4] = Int32GetDatum(r.version[i]);
+		values[5] = TimestampTzGetDatum(r.assigned_at[i]);
+		nulls[5] = source == Source::kComputed;
+		values[6] = source_text[static_cast<int>(source)];
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+}  // namespace
+
+void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datum *user_datums,
+				  Mode mode)
+{
+	InitMaterializedSRF(fcinfo, 0);
+	if (count == 0)
+		return;
+	bool read_only = mode == Mode::kPeek;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "exp_assign: SPI_connect failed");
+
+	Resolution r;
+	r.pairs = pairs;
+	r.count = SortDistinct(pairs, count);
+	r.user_datums = user_datums;
+
+	int32 *ids = AllocArray<int32>(r.count);
+	int nids = 0;
+	for (size_t i = 0; i < r.count; i++) {
+		if (nids == 0 || ids[nids - 1] != pairs[i].experiment_id)
+			ids[nids++] = pairs[i].experiment_id;
+	}
+	r.catalog = LoadCatalog(ids, nids);
+
+	r.experiment = AllocArray<const Experiment *>(r.count);
+	r.source = AllocArray<Source>(r.count);
+	r.variant_id = AllocArray<int32>(r.count);
+	r.version = AllocArray<int32>(r.count);
+	r.assigned_at = AllocArray<TimestampTz>(r.count);
+	uint32 *live = AllocArray<uint32>(r.count);
+	size_t nlive = 0;
+	const Experiment *e = nullptr;
+	for (size_t i = 0; i < r.count; i++) {
+		if (i == 0 || pairs[i].experiment_id != pairs[i - 1].experiment_id)
+			e = r.catalog.Find(pairs[i].experiment_id);
+		bool is_live = e != nullptr && (e->status == Status::kActive || e->status == Status::kPaused);
+		r.experiment[i] = is_live ? e : nullptr;
+		r.source[i] = Source::kNone;
+		if (is_live)
+			live[nlive++] = static_cast<uint32>(i);
+	}
+
+	FindStored(r, live, nlive, read_only);
+	uint32 *pending = AllocArray<uint32>(nlive);
+	size_t npending = DecideMissing(r, live, nlive, mode, pending);
+	StorePending(r, pending, npending);
+	EmitRows(r, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo));
+
+	SPI_finish();
+}
+
+}  // namespace exp_assign::pg

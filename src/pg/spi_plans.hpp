@@ -1,0 +1,30 @@
+// The SQL that the glue runs through SPI: prepared once per backend, kept,
+// and executed with array parameters, so one call is a few statements
+// whatever the number of pairs.
+#pragma once
+
+#include "pg/postgres.hpp"
+
+namespace exp_assign::pg {
+
+enum class SqlPlan {
+	kLoadCatalog,   // $1 int4[] experiment ids -> experiments joined with variants
+	kFindExisting,  // $1 int4[], $2 text[] pairs -> ordinality and the stored row
+	kInsert,        // $1 int4[], $2 text[], $3 int4[] variant, $4 int4[] version
+	kQueryCount
+};
+
+// The saved plan for a query (prepared on first use).
+SPIPlanPtr SpiPlan(SqlPlan query);
+
+// One-dimensional arrays for plan parameters.
+Datum Int4Array(const int32 *values, int count);
+Datum TextArray(const Datum *values, int count);
+
+// Runs a saved plan and hands each result row to on_row as it is produced,
+// without materialising the result: a million-row call stays in bounded memory.
+using RowCallback = void (*)(TupleTableSlot *slot, void *arg);
+uint64 RunPlanStreaming(SqlPlan query, const Datum *values, int nvalues, bool read_only,
+						RowCallback on_row, void *arg);
+
+}  // namespace exp_assign::pg
