@@ -10,8 +10,7 @@ OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 SHLIB_PREREQS = src/pg/exports.map
 
 # pg_regress inputs live in sql/ beside the install script, outputs in expected/.
-REGRESS      = schema bucket get_or_create status_rules explain encoding
-REGRESS_OPTS = --load-extension=plpgsql
+REGRESS      = bucket get_or_create explain encoding
 
 WERROR      ?= -Werror
 PG_CPPFLAGS  = -I$(srcdir)/src
