@@ -11,7 +11,7 @@ INSERT INTO variants (id, experiment_id, key, allocation_pct) VALUES
     (1021, 102, 'only', 10), (1031, 103, 'x', 100), (1041, 104, 'x', 100);
 
 -- user_1 hashes to bucket 4933 with seed_abc: the bound 4933 of 'control'
--- is not above it, so the zero-width-ish 'treatment' (4934) takes it.
+-- is not above it, so the 0.01% variant treatment, [4933, 4934), takes it.
 SELECT jsonb_pretty(exp_assign_explain('user_1', 101));
 SELECT exp_assign_explain('user_1', 102) ->> 'decision' AS decision,
        exp_assign_explain('user_1', 102) ->> 'reason' AS reason;

@@ -116,8 +116,9 @@ void WriteDocument(const Facts &f, JsonWriter &w)
 				 std::to_string(total) + " of 10000 buckets";
 	} else {
 		decision = "new";
-		reason = "bucket " + std::to_string(f.bucket) + " is the first below bound " +
-				 std::to_string(e.bounds[f.choice]) + ", of variant \"" + f.variant_keys[f.choice] + "\"";
+		int64 low = f.choice > 0 ? e.bounds[f.choice - 1] : 0;
+		reason = "bucket " + std::to_string(f.bucket) + " falls in [" + std::to_string(low) + ", " +
+				 std::to_string(e.bounds[f.choice]) + ") of variant \"" + f.variant_keys[f.choice] + "\"";
 	}
 	w.Key("decision").String(decision);
 	w.Key("reason").String(reason);
