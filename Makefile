@@ -5,7 +5,7 @@ EXTVERSION  = 0.1
 DATA        = sql/exp_assign--$(EXTVERSION).sql
 
 CORE_SRCS   = $(wildcard src/core/*.cpp)
-PG_SRCS     = $(wildcard src/pg/*.cpp)
+PG_SRCS     = $(wildcard src/pg/*.cpp) $(wildcard src/redis/*.cpp)
 OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 SHLIB_PREREQS = src/pg/exports.map
 
@@ -17,7 +17,7 @@ PG_CPPFLAGS  = -I$(srcdir)/src
 PG_CXXFLAGS  = -std=c++17 -Wall -Wextra $(WERROR) -fno-omit-frame-pointer
 # Debian's libmurmurhash exports only its deprecated names from the .so; the
 # static archive (built -fPIC) has lmmh_x86_32 and leaves no runtime dependency.
-SHLIB_LINK   = -l:libmurmurhash.a -lstdc++ -Wl,--version-script=$(srcdir)/src/pg/exports.map
+SHLIB_LINK   = -l:libmurmurhash.a -lhiredis -lstdc++ -Wl,--version-script=$(srcdir)/src/pg/exports.map
 
 # The C++ glue gains nothing from JIT inlining, and PGXS would build its
 # bitcode with clang without PG_CXXFLAGS (trap 1 of STYLE.md): no bitcode.
@@ -34,8 +34,11 @@ UNIT_SRCS  = $(wildcard test/unit/*.cpp)
 UNIT_BIN   = test/unit/exp_assign_unit
 UNIT_FLAGS = -std=c++17 -O1 -g -Wall -Wextra $(WERROR) -Isrc
 
-$(UNIT_BIN): $(UNIT_SRCS) $(CORE_SRCS) $(wildcard src/core/*.hpp)
-	$(CXX) $(UNIT_FLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -l:libmurmurhash.a -lgtest -lgtest_main -pthread
+# test/unit/main.cpp is the binary's own main (it takes --vectors=PATH), so
+# no -lgtest_main.
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard test/unit/*.hpp) $(CORE_SRCS) $(wildcard src/core/*.hpp)
+	@mkdir -p $(@D)
+	$(CXX) $(UNIT_FLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -l:libmurmurhash.a -lgtest -pthread
 
 .PHONY: unit
 unit: $(UNIT_BIN)
@@ -44,3 +47,11 @@ unit: $(UNIT_BIN)
 VECTORS ?= $(abspath $(srcdir)/../shared/vectors/mmh3_buckets.tsv)
 
 EXTRA_CLEAN = $(UNIT_BIN) results regression.diffs regression.out test/isolation/output_iso
+
+# ---------------------------------------------------------------------------
+# Benchmarks: scripts, not tests (they print figures and pass or fail nothing
+# on speed). Need the extension installed.
+# ---------------------------------------------------------------------------
+.PHONY: bench
+bench:
+	bench/run

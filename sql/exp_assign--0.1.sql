@@ -69,6 +69,29 @@ $$;
 COMMENT ON FUNCTION @extschema@.touch_updated_at() IS
     'Trigger: stamps updated_at on every UPDATE of experiments and assignments.';
 
+-- The CHECK on allocation_pct has no HINT and does not say which variant;
+-- this trigger runs first and does. (A value past numeric(5,2), 1000 and
+-- up, fails earlier in the type cast with PostgreSQL's 22003.)
+CREATE FUNCTION @extschema@.variants_check_range() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NEW.allocation_pct < 0 OR NEW.allocation_pct > 100 THEN  -- NaN sorts above 100
+        RAISE EXCEPTION 'allocation_pct % of variant "%" (experiment %) is outside 0 to 100',
+                NEW.allocation_pct, NEW.key, NEW.experiment_id
+            USING ERRCODE = 'check_violation', COLUMN = 'allocation_pct',
+                  TABLE = 'variants', SCHEMA = '@extschema@',
+                  HINT = 'allocation_pct is the variant''s share of all traffic in percent, from 0 to 100 with two decimals.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.variants_check_range() IS
+    'Trigger: rejects allocation_pct outside 0-100 (or NaN) with 23514, naming the variant, with a HINT.';
+
+CREATE TRIGGER variants_allocation_in_range
+    BEFORE INSERT OR UPDATE OF allocation_pct ON @extschema@.variants
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.variants_check_range();
+
 CREATE TRIGGER experiments_touch_updated_at
     BEFORE UPDATE ON @extschema@.experiments
     FOR EACH ROW EXECUTE FUNCTION @extschema@.touch_updated_at();
@@ -205,3 +228,92 @@ AS 'MODULE_PATHNAME', 'exp_assign_explain'
 LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION @extschema@.exp_assign_explain(text, int) IS
     'Why a user gets a variant: hash input, bucket, variant bounds, status, stored row and the decision, as jsonb.';
+
+-- ---------------------------------------------------------------------------
+-- Redis push (DESIGN.md section 5). Each statement that changes assignments
+-- queues the keys it touched, in the same transaction, in a WAL-logged table:
+-- a rollback queues nothing and a crash loses nothing. Keys only: the worker
+-- reads each row as it is at delivery (SETEX) or finds it gone (DEL), in
+-- queue order, so a later DEL is never overtaken by an earlier SET.
+-- Queue rows hold at most 1,000 keys so one delivery batch reads a bounded
+-- slice whatever the statement's size.
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE @extschema@.push_queue (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    experiment_ids int[] NOT NULL,
+    user_ids       text[] NOT NULL,
+    delivered      int NOT NULL DEFAULT 0,  -- keys of this row already in Redis
+    queued_at      timestamptz NOT NULL DEFAULT now(),
+    CHECK (cardinality(experiment_ids) = cardinality(user_ids))
+);
+COMMENT ON TABLE @extschema@.push_queue IS
+    'Keys of assignments changed by committed statements, not yet delivered to Redis by the push worker.';
+
+CREATE FUNCTION @extschema@.push_wanted() RETURNS boolean
+AS 'MODULE_PATHNAME', 'exp_assign_push_wanted'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.push_wanted() IS
+    'True when this database is exp_assign.database and the library is preloaded (a worker will read the queue); arms the worker''s wake-up at commit.';
+
+-- SECURITY DEFINER: callers of the get-or-create functions need no
+-- privilege on the queue.
+CREATE FUNCTION @extschema@.queue_changed_keys() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT @extschema@.push_wanted() THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids)
+        SELECT array_agg(k.experiment_id), array_agg(k.user_id)
+          FROM (SELECT experiment_id, user_id, row_number() OVER () AS n FROM new_rows) k
+         GROUP BY (k.n - 1) / 1000;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids)
+        SELECT array_agg(k.experiment_id), array_agg(k.user_id)
+          FROM (SELECT experiment_id, user_id, row_number() OVER () AS n FROM old_rows) k
+         GROUP BY (k.n - 1) / 1000;
+    ELSE
+        -- An UPDATE may move a row to another key: the old key is then
+        -- deleted in Redis, the new one set.
+        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids)
+        SELECT array_agg(k.experiment_id), array_agg(k.user_id)
+          FROM (SELECT c.experiment_id, c.user_id, row_number() OVER () AS n
+                  FROM (SELECT experiment_id, user_id FROM new_rows
+                        UNION SELECT experiment_id, user_id FROM old_rows) c) k
+         GROUP BY (k.n - 1) / 1000;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.queue_changed_keys() IS
+    'Statement trigger on assignments: queues the changed keys for the Redis push worker.';
+
+CREATE TRIGGER assignments_queue_inserted
+    AFTER INSERT ON @extschema@.assignments REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.queue_changed_keys();
+CREATE TRIGGER assignments_queue_updated
+    AFTER UPDATE ON @extschema@.assignments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.queue_changed_keys();
+CREATE TRIGGER assignments_queue_deleted
+    AFTER DELETE ON @extschema@.assignments REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.queue_changed_keys();
+
+CREATE FUNCTION @extschema@.exp_assign_worker_status(
+    OUT state text, OUT connected boolean, OUT pid int, OUT pushed_total bigint,
+    OUT last_error text, OUT last_error_at timestamptz, OUT last_push_at timestamptz)
+AS 'MODULE_PATHNAME', 'exp_assign_worker_status'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.exp_assign_worker_status() IS
+    'The push worker''s shared state; state is ''not loaded'' without shared_preload_libraries.';
+
+CREATE VIEW @extschema@.worker_status AS
+SELECT s.state, s.connected, q.backlog, q.oldest_queued_age, s.pushed_total,
+       s.last_error, s.last_error_at, s.last_push_at, s.pid
+  FROM @extschema@.exp_assign_worker_status() s,
+       LATERAL (SELECT coalesce(sum(cardinality(p.user_ids) - p.delivered), 0)::bigint AS backlog,
+                       now() - min(p.queued_at) AS oldest_queued_age
+                  FROM @extschema@.push_queue p) q;
+COMMENT ON VIEW @extschema@.worker_status IS
+    'Redis push health: state, connection, backlog (keys queued), oldest queued age, keys pushed since start, last error and last push.';

@@ -23,6 +23,7 @@ Datum ResolveOneUser(FunctionCallInfo fcinfo, Mode mode)
 	Datum *user = static_cast<Datum *>(palloc(sizeof(Datum)));
 	*user = CheckUserIdArg(fcinfo, 0, "user_id");
 	ExperimentIdArray experiments = CheckExperimentIdArray(fcinfo, 1, "experiment_ids");
+	CheckPairCount(experiments.count);
 	Pair *pairs = AllocArray<Pair>(experiments.count);
 	for (int i = 0; i < experiments.count; i++)
 		pairs[i] = MakePair(experiments.ids[i], *user, i, 0);
@@ -67,6 +68,7 @@ Datum exp_assign_bulk(PG_FUNCTION_ARGS)
 	UserIdArray users = CheckUserIdArray(fcinfo, 0, "user_ids");
 	ExperimentIdArray experiments = CheckExperimentIdArray(fcinfo, 1, "experiment_ids");
 	CheckSameLength("user_ids", users.count, "experiment_ids", experiments.count);
+	CheckPairCount(users.count);
 	Pair *pairs = AllocArray<Pair>(users.count);
 	for (int i = 0; i < users.count; i++)
 		pairs[i] = MakePair(experiments.ids[i], users.datums[i], i, i);
@@ -85,6 +87,7 @@ Datum exp_assign_cohort(PG_FUNCTION_ARGS)
 {
 	int32 experiment_id = CheckExperimentIdArg(fcinfo, 0, "experiment_id");
 	UserIdArray users = CheckUserIdArray(fcinfo, 1, "user_ids");
+	CheckPairCount(users.count);
 	Pair *pairs = AllocArray<Pair>(users.count);
 	for (int i = 0; i < users.count; i++)
 		pairs[i] = MakePair(experiment_id, users.datums[i], i, i);

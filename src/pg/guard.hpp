@@ -40,6 +40,9 @@ void CallCore(const char *what, Fn &&fn)
 // an ERROR (so it is safe inside CallCore); throws std::bad_alloc instead.
 inline char *CopyToPalloc(const char *data, size_t len)
 {
+	// Past MaxAllocSize palloc raises an ERROR even with MCXT_ALLOC_NO_OOM.
+	if (len >= MaxAllocSize)
+		throw std::bad_alloc();
 	char *copy = static_cast<char *>(
 		MemoryContextAllocExtended(CurrentMemoryContext, len + 1, MCXT_ALLOC_NO_OOM));
 	if (copy == nullptr)

@@ -1,6 +1,10 @@
 // The shared library's entry: module magic and load-time set-up.
 #include "pg/postgres.hpp"
 
+#include "pg/log_redaction.hpp"
+#include "pg/push_queue.hpp"
+#include "pg/push_shared.hpp"
+#include "pg/push_worker.hpp"
 #include "pg/settings.hpp"
 
 extern "C" {
@@ -12,6 +16,15 @@ void _PG_init(void);
 void _PG_init(void)
 {
 	exp_assign::pg::DefineSettings();
+	// Redis push exists only when preloaded: the worker needs shared memory
+	// and must be registered by the postmaster. Loaded on demand, the
+	// functions work and nothing is queued.
+	if (process_shared_preload_libraries_in_progress) {
+		exp_assign::pg::InstallPushShared();
+		exp_assign::pg::RegisterPushLauncher();
+		exp_assign::pg::InstallWakeAtCommit();
+		exp_assign::pg::InstallLogRedaction();
+	}
 }
 
 }  // extern "C"

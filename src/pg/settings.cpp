@@ -6,6 +6,39 @@ namespace exp_assign::pg {
 
 int max_user_id_bytes = 1000;
 
+char *push_database = nullptr;
+char *redis_host = nullptr;
+int redis_port = 6379;
+char *redis_password = nullptr;
+int redis_db = 0;
+int redis_connect_timeout_ms = 2000;
+int redis_command_timeout_ms = 2000;
+int redis_batch_size = 500;
+int redis_ttl = 604800;
+char *redis_key_prefix = nullptr;
+bool redis_enabled = true;
+
+namespace {
+
+// A btree entry holds at most 2704 bytes; the primary key of assignments
+// stores the experiment id and the whole user id, so an id past this would
+// fail inside the INSERT with an index error instead of a clear 22001.
+constexpr int kLongestIndexableUserId = 2600;
+
+// An empty prefix would yield keys like ":42:user" that readers cannot
+// tell from a misconfiguration.
+bool CheckKeyPrefix(char **newval, void **, GucSource)
+{
+	if (**newval == '\0') {
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errdetail("exp_assign.redis_key_prefix must not be empty.");
+		return false;
+	}
+	return true;
+}
+
+}  // namespace
+
 void DefineSettings()
 {
 	DefineCustomIntVariable(
@@ -13,8 +46,47 @@ void DefineSettings()
 		"Longest user id, in bytes, that the get-or-create functions accept.",
 		"Longer ids are rejected with SQLSTATE 22001. Redis keys and index entries "
 		"carry the whole id, so keep it short.",
-		&max_user_id_bytes, 1000, 1000, 1024 * 1024, PGC_USERSET, GUC_UNIT_BYTE, nullptr,
+		&max_user_id_bytes, 1000, 1000, kLongestIndexableUserId, PGC_USERSET, GUC_UNIT_BYTE, nullptr,
 		nullptr, nullptr);
+
+	DefineCustomStringVariable(
+		"exp_assign.database", "Database whose assignments the Redis push worker delivers.",
+		"Only this database queues changes; others never do, so no queue grows unread.",
+		&push_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable("exp_assign.redis_host", "Redis host the push worker connects to.",
+							   nullptr, &redis_host, "127.0.0.1", PGC_SIGHUP, 0, nullptr,
+							   nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.redis_port", "Redis TCP port.", nullptr, &redis_port,
+							6379, 1, 65535, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable(
+		"exp_assign.redis_password", "Password sent with AUTH; empty sends none.",
+		"Visible to superusers only; never logged.", &redis_password, "", PGC_SIGHUP,
+		GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.redis_db", "Redis logical database (SELECT).", nullptr,
+							&redis_db, 0, 0, 1024, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.redis_connect_timeout", "Timeout to connect to Redis.",
+							nullptr, &redis_connect_timeout_ms, 2000, 1, 600000, PGC_SIGHUP,
+							GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+		"exp_assign.redis_command_timeout", "Timeout of one Redis read or write.", nullptr,
+		&redis_command_timeout_ms, 2000, 1, 600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+		nullptr);
+	DefineCustomIntVariable("exp_assign.redis_batch_size",
+							"Keys the push worker sends in one pipeline.", nullptr,
+							&redis_batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr,
+							nullptr);
+	DefineCustomIntVariable("exp_assign.redis_ttl", "Expiry of the keys the worker sets.",
+							nullptr, &redis_ttl, 604800, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
+							nullptr, nullptr, nullptr);
+	DefineCustomStringVariable("exp_assign.redis_key_prefix",
+							   "First part of every key: <prefix>:<experiment_id>:<user_id>.",
+							   nullptr, &redis_key_prefix, "assign", PGC_SIGHUP, 0,
+							   CheckKeyPrefix, nullptr, nullptr);
+	DefineCustomBoolVariable(
+		"exp_assign.redis_enabled", "Whether the push worker delivers to Redis.",
+		"Off pauses delivery; the queue keeps filling and drains when it is on again.",
+		&redis_enabled, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
 	MarkGUCPrefixReserved("exp_assign");
 }
 

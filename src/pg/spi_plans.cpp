@@ -36,6 +36,28 @@ const QueryText kQueries[] = {
 	 " RETURNING experiment_id, user_id, assigned_at",
 	 4,
 	 {INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID}},
+	// kQueueBatch: keys in queue order with the row as it is now; no row
+	// means the key was deleted, so the worker sends DEL. Slicing bounds the
+	// work per batch whatever the size of a queue row.
+	{"SELECT q.id, q.delivered, cardinality(q.user_ids), k.experiment_id, k.user_id,"
+	 "       a.variant_id, v.key, a.version, a.assigned_at"
+	 "  FROM (SELECT id, delivered, experiment_ids, user_ids"
+	 "          FROM exp_assign.push_queue ORDER BY id LIMIT $1) q"
+	 "  CROSS JOIN LATERAL unnest(q.experiment_ids[q.delivered + 1 : q.delivered + $1],"
+	 "                            q.user_ids[q.delivered + 1 : q.delivered + $1])"
+	 "       WITH ORDINALITY AS k(experiment_id, user_id, n)"
+	 "  LEFT JOIN exp_assign.assignments a"
+	 "    ON a.experiment_id = k.experiment_id AND a.user_id = k.user_id"
+	 "  LEFT JOIN exp_assign.variants v"
+	 "    ON v.experiment_id = a.experiment_id AND v.id = a.variant_id"
+	 " ORDER BY q.id, k.n"
+	 " LIMIT $1",
+	 1,
+	 {INT4OID}},
+	// kQueueDelete
+	{"DELETE FROM exp_assign.push_queue WHERE id = ANY ($1)", 1, {INT8ARRAYOID}},
+	// kQueueAdvance
+	{"UPDATE exp_assign.push_queue SET delivered = $2 WHERE id = $1", 2, {INT8OID, INT4OID}},
 };
 static_assert(sizeof(kQueries) / sizeof(kQueries[0]) == static_cast<size_t>(SqlPlan::kQueryCount));
 

@@ -1,0 +1,178 @@
+#include "pg/push_delivery.hpp"
+
+#include "core/redis_value.hpp"
+#include "pg/catalog.hpp"
+#include "pg/guard.hpp"
+#include "pg/settings.hpp"
+#include "pg/spi_plans.hpp"
+
+extern "C" {
+#include "commands/extension.h"
+#include "utils/snapmgr.h"
+}
+
+#include <string>
+#include <vector>
+
+namespace exp_assign::pg {
+
+namespace {
+
+// One queued key with the row it names now, copied out of SPI as plain data
+// so the Redis step below runs with no PostgreSQL call inside it.
+struct QueuedKey {
+	int64 queue_id;
+	int32 delivered;  // keys of this queue row delivered before this batch
+	int32 total;      // keys in this queue row
+	int32 experiment_id;
+	const char *user;
+	int user_len;
+	bool present;
+	int32 variant_id;
+	const char *variant_key;
+	int variant_key_len;
+	int32 version;
+	int64 assigned_unix_micros;
+};
+
+constexpr int64 kUnixEpochInPostgresMicros =
+	static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+
+QueuedKey ReadKey(HeapTuple tuple, TupleDesc desc)
+{
+	QueuedKey key{};
+	bool isnull;
+	key.queue_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
+	key.delivered = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
+	key.total = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
+	key.experiment_id = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
+	text *user = DatumGetTextPP(SPI_getbinval(tuple, desc, 5, &isnull));
+	key.user = ToUtf8(VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), &key.user_len);
+	Datum variant = SPI_getbinval(tuple, desc, 6, &isnull);
+	key.present = !isnull;
+	if (key.present) {
+		key.variant_id = DatumGetInt32(variant);
+		text *variant_key = DatumGetTextPP(SPI_getbinval(tuple, desc, 7, &isnull));
+		key.variant_key = ToUtf8(VARDATA_ANY(variant_key), VARSIZE_ANY_EXHDR(variant_key),
+								 &key.variant_key_len);
+		key.version = DatumGetInt32(SPI_getbinval(tuple, desc, 8, &isnull));
+		key.assigned_unix_micros =
+			DatumGetTimestampTz(SPI_getbinval(tuple, desc, 9, &isnull)) + kUnixEpochInPostgresMicros;
+	}
+	return key;
+}
+
+// Formats and sends the batch. Runs inside CallCore: C++ containers only,
+// no PostgreSQL call, so neither an exception nor a longjmp crosses it.
+bool SendBatch(redis::Link *link, const QueuedKey *keys, size_t count, const char *prefix,
+			   int ttl, char *error, size_t error_len)
+{
+	std::vector<std::string> names(count);
+	std::vector<std::string> values(count);
+	std::vector<redis::Command> commands(count);
+	const std::string ttl_text = std::to_string(ttl);
+	for (size_t i = 0; i < count; i++) {
+		const QueuedKey &k = keys[i];
+		names[i] = AssignmentKey(prefix, k.experiment_id, {k.user, static_cast<size_t>(k.user_len)});
+		redis::Command &c = commands[i];
+		if (k.present) {
+			values[i] = AssignmentValue(k.variant_id,
+										{k.variant_key, static_cast<size_t>(k.variant_key_len)},
+										k.version, k.assigned_unix_micros);
+			c.argc = 4;
+			c.argv[0] = "SETEX";
+			c.argvlen[0] = 5;
+			c.argv[2] = ttl_text.data();
+			c.argvlen[2] = ttl_text.size();
+			c.argv[3] = values[i].data();
+			c.argvlen[3] = values[i].size();
+		} else {
+			c.argc = 2;
+			c.argv[0] = "DEL";
+			c.argvlen[0] = 3;
+		}
+		c.argv[1] = names[i].data();
+		c.argvlen[1] = names[i].size();
+	}
+	return link->Send(commands.data(), commands.size(), error, error_len);
+}
+
+// Removes what was delivered: whole queue rows, or the delivered prefix of
+// the last one when the batch ended inside it.
+void ForgetDelivered(const QueuedKey *keys, int count)
+{
+	int64 *finished = static_cast<int64 *>(palloc(sizeof(int64) * count));
+	int nfinished = 0;
+	for (int i = 0; i < count; i++) {
+		bool last_of_row = i + 1 == count || keys[i + 1].queue_id != keys[i].queue_id;
+		if (!last_of_row)
+			continue;
+		int first = i;
+		while (first > 0 && keys[first - 1].queue_id == keys[i].queue_id)
+			first--;
+		int32 done = keys[i].delivered + (i - first + 1);
+		if (done >= keys[i].total) {
+			finished[nfinished++] = keys[i].queue_id;
+		} else {
+			Datum args[2] = {Int64GetDatum(keys[i].queue_id), Int32GetDatum(done)};
+			if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueAdvance), args, nullptr, false, 0) !=
+				SPI_OK_UPDATE)
+				elog(ERROR, "exp_assign: advancing the push queue failed");
+		}
+	}
+	if (nfinished > 0) {
+		Datum ids = PointerGetDatum(construct_array(reinterpret_cast<Datum *>(finished), nfinished,
+													INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+													TYPALIGN_DOUBLE));
+		if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueDelete), &ids, nullptr, false, 0) !=
+			SPI_OK_DELETE)
+			elog(ERROR, "exp_assign: trimming the push queue failed");
+	}
+}
+
+}  // namespace
+
+DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *delivered, char *error,
+							size_t error_len)
+{
+	*delivered = 0;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (!OidIsValid(get_extension_oid("exp_assign", true))) {
+		CommitTransactionCommand();
+		return DeliveryResult::kNoExtension;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "exp_assign: SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	Datum limit = Int32GetDatum(batch_size);
+	if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueBatch), &limit, nullptr, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "exp_assign: reading the push queue failed");
+	int count = static_cast<int>(SPI_processed);
+	QueuedKey *keys = static_cast<QueuedKey *>(palloc(sizeof(QueuedKey) * (count + 1)));
+	for (int i = 0; i < count; i++)
+		keys[i] = ReadKey(SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+
+	DeliveryResult result = DeliveryResult::kDelivered;
+	if (count > 0) {
+		bool sent = false;
+		const char *prefix = redis_key_prefix;
+		int ttl = redis_ttl;
+		CallCore("pushing to Redis",
+				 [&] { sent = SendBatch(link, keys, count, prefix, ttl, error, error_len); });
+		if (sent) {
+			ForgetDelivered(keys, count);
+			*delivered = count;
+		} else {
+			result = DeliveryResult::kRedisFailed;
+		}
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	return result;
+}
+
+}  // namespace exp_assign::pg

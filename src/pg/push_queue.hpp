@@ -1,0 +1,9 @@
+// The backend half of Redis push (push_queue.cpp).
+#pragma once
+
+namespace exp_assign::pg {
+
+// Registers the commit callback that wakes the worker; from _PG_init.
+void InstallWakeAtCommit();
+
+}  // namespace exp_assign::pg

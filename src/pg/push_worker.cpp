@@ -1,0 +1,242 @@
+// Two background workers, as PostgreSQL's own logical replication launcher
+// does it: a worker can connect to one database only, once, and connecting
+// to a database that does not exist is FATAL. So the launcher connects to
+// no database, waits quietly for exp_assign.database to appear, and starts
+// the push worker there; it restarts it when it exits or the setting changes.
+#include "pg/push_worker.hpp"
+
+#include "core/redis_value.hpp"
+#include "pg/postgres.hpp"
+#include "pg/push_delivery.hpp"
+#include "pg/push_shared.hpp"
+#include "pg/settings.hpp"
+#include "redis/link.hpp"
+
+extern "C" {
+#include "commands/dbcommands.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/tcopprot.h"
+#include "utils/wait_event.h"
+}
+
+namespace exp_assign::pg {
+
+namespace {
+
+constexpr int kPollMs = 1000;         // timer: prepared transactions fire no commit hook
+constexpr int kBackoffCapMs = 5000;   // longest pause between two Redis attempts
+constexpr int kRestartDelayMs = 1000; // launcher: pause before restarting the worker
+
+bool ReloadIfAsked()
+{
+	if (!ConfigReloadPending)
+		return false;
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	return true;
+}
+
+void Wait(int ms)
+{
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+					 PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+}
+
+// Sleeps ms ignoring commit wake-ups (they would turn the backoff into a
+// busy retry under load), but not a reload: a fixed password retries now.
+void Backoff(int ms)
+{
+	TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), ms);
+	for (;;) {
+		long left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until);
+		if (left <= 0 || ConfigReloadPending)
+			return;
+		Wait(static_cast<int>(left));
+	}
+}
+
+void DetachWorker(int, Datum)
+{
+	AttachWorkerLatch(nullptr, 0);
+}
+
+redis::LinkOptions CurrentOptions()
+{
+	return redis::LinkOptions{redis_host,
+							  redis_port,
+							  redis_password,
+							  redis_db,
+							  redis_connect_timeout_ms,
+							  redis_command_timeout_ms};
+}
+
+[[noreturn]] void RunPushLoop()
+{
+	// Trivially destructible: if an ERROR ends this process, nothing is skipped.
+	redis::Link link;
+	char error[256];
+	int failures = 0;
+	for (;;) {
+		CHECK_FOR_INTERRUPTS();
+		if (ReloadIfAsked()) {
+			link.Close();  // host, port, password or db may have changed
+			failures = 0;
+		}
+		if (!redis_enabled) {
+			link.Close();
+			SetPushState(PushState::kDisabled, false);
+			Wait(kPollMs);
+			continue;
+		}
+		if (!link.Connected()) {
+			SetPushState(PushState::kConnecting, false);
+			if (!link.Connect(CurrentOptions(), error, sizeof error)) {
+				RecordPushError(error);
+				SetPushState(PushState::kBackingOff, false);
+				Backoff(BackoffMs(++failures, kBackoffCapMs));
+				continue;
+			}
+		}
+		int64 keys = 0;
+		pgstat_report_activity(STATE_RUNNING, "exp_assign: pushing queued keys to Redis");
+		DeliveryResult result = DeliverBatch(&link, redis_batch_size, &keys, error, sizeof error);
+		pgstat_report_activity(STATE_IDLE, nullptr);
+		switch (result) {
+			case DeliveryResult::kNoExtension:
+				SetPushState(PushState::kWaitingExtension, link.Connected());
+				Wait(kPollMs);
+				break;
+			case DeliveryResult::kRedisFailed:
+				RecordPushError(error);
+				SetPushState(PushState::kBackingOff, false);
+				Backoff(BackoffMs(++failures, kBackoffCapMs));
+				break;
+			case DeliveryResult::kDelivered:
+				failures = 0;
+				if (keys > 0)
+					RecordPushed(keys);
+				if (keys < redis_batch_size) {
+					SetPushState(PushState::kIdle, true);
+					Wait(kPollMs);
+				} else {
+					SetPushState(PushState::kPushing, true);
+				}
+				break;
+		}
+	}
+}
+
+Oid LookUpDatabase(const char *name)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	Oid oid = get_database_oid(name, true);
+	CommitTransactionCommand();
+	return oid;
+}
+
+BackgroundWorkerHandle *StartPushWorker(Oid database)
+{
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof worker);
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;  // the launcher restarts it
+	strlcpy(worker.bgw_library_name, "exp_assign", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "exp_assign_push_worker_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "exp_assign redis push", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "exp_assign redis push", BGW_MAXLEN);
+	worker.bgw_main_arg = ObjectIdGetDatum(database);
+	worker.bgw_notify_pid = MyProcPid;
+	BackgroundWorkerHandle *handle = nullptr;
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		return nullptr;  // no free worker slot: max_worker_processes; retried
+	return handle;
+}
+
+}  // namespace
+
+void RegisterPushLauncher()
+{
+	BackgroundWorker worker;
+	memset(&worker, 0, sizeof worker);
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	strlcpy(worker.bgw_library_name, "exp_assign", BGW_MAXLEN);
+	strlcpy(worker.bgw_function_name, "exp_assign_push_launcher_main", BGW_MAXLEN);
+	strlcpy(worker.bgw_name, "exp_assign launcher", BGW_MAXLEN);
+	strlcpy(worker.bgw_type, "exp_assign launcher", BGW_MAXLEN);
+	RegisterBackgroundWorker(&worker);
+}
+
+}  // namespace exp_assign::pg
+
+using namespace exp_assign::pg;
+
+extern "C" {
+
+PGDLLEXPORT void exp_assign_push_launcher_main(Datum);
+PGDLLEXPORT void exp_assign_push_worker_main(Datum);
+
+void exp_assign_push_launcher_main(Datum)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
+
+	BackgroundWorkerHandle *handle = nullptr;
+	char running_database[NAMEDATALEN] = "";
+	TimestampTz next_start = 0;
+	for (;;) {
+		CHECK_FOR_INTERRUPTS();
+		ReloadIfAsked();
+		if (handle != nullptr) {
+			pid_t pid;
+			if (GetBackgroundWorkerPid(handle, &pid) == BGWH_STOPPED) {
+				pfree(handle);
+				handle = nullptr;
+				next_start = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), kRestartDelayMs);
+			} else if (strncmp(running_database, push_database, NAMEDATALEN) != 0) {
+				TerminateBackgroundWorker(handle);  // restarted in the new database
+			}
+		}
+		int wait_ms = kPollMs;
+		if (handle == nullptr) {
+			long until_start = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next_start);
+			if (until_start > 0) {
+				wait_ms = static_cast<int>(until_start);
+			} else {
+				Oid database = LookUpDatabase(push_database);
+				if (!OidIsValid(database)) {
+					SetPushState(PushState::kWaitingDatabase, false);
+				} else {
+					handle = StartPushWorker(database);
+					strlcpy(running_database, push_database, sizeof running_database);
+				}
+			}
+		}
+		Wait(wait_ms);
+	}
+}
+
+void exp_assign_push_worker_main(Datum database)
+{
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, 0);
+	AttachWorkerLatch(MyLatch, MyProcPid);
+	before_shmem_exit(DetachWorker, 0);
+	SetPushState(PushState::kConnecting, false);
+	RunPushLoop();
+}
+
+}  // extern "C"

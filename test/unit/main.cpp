@@ -1,0 +1,40 @@
+// The unit test binary's own main: GoogleTest's flags first, then
+// --vectors=PATH, the bucket vector file the Mmh3Vectors test checks.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "vectors.hpp"
+
+namespace {
+
+constexpr std::string_view kVectorsFlag = "--vectors=";
+
+// Whether arg asks for help; GoogleTest prints its own and leaves it in argv.
+bool IsHelpFlag(std::string_view arg)
+{
+	return arg == "--help" || arg == "-h" || arg == "-?" || arg == "/?";
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+	testing::InitGoogleTest(&argc, argv);
+	for (int i = 1; i < argc; i++) {
+		std::string_view arg = argv[i];
+		if (arg.substr(0, kVectorsFlag.size()) == kVectorsFlag) {
+			exp_assign::unit::SetVectorsPath(std::string(arg.substr(kVectorsFlag.size())));
+		} else if (IsHelpFlag(arg)) {
+			std::printf("\nexp_assign unit tests:\n  --vectors=PATH\n"
+						"      the bucket vector file (../shared/vectors/mmh3_buckets.tsv)\n\n");
+		} else {
+			std::fprintf(stderr, "%s: unknown argument \"%s\"; usage: %s [gtest flags] --vectors=PATH\n",
+						 argv[0], argv[i], argv[0]);
+			return 2;
+		}
+	}
+	return RUN_ALL_TESTS();
+}
