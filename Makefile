@@ -55,3 +55,9 @@ EXTRA_CLEAN = $(UNIT_BIN) results regression.diffs regression.out test/isolation
 .PHONY: bench
 bench:
 	bench/run
+
+# The Redis push worker: drain rate against a bare pipelined SETEX loop,
+# commit-to-visible latency, and the queue's cost on the hot path.
+.PHONY: bench-push
+bench-push:
+	bench/push_run

@@ -243,10 +243,16 @@ CREATE TABLE @extschema@.push_queue (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     experiment_ids int[] NOT NULL,
     user_ids       text[] NOT NULL,
+    -- Stored so the worker and worker_status never detoast an array to count it.
+    key_count      int NOT NULL,
     delivered      int NOT NULL DEFAULT 0,  -- keys of this row already in Redis
     queued_at      timestamptz NOT NULL DEFAULT now(),
-    CHECK (cardinality(experiment_ids) = cardinality(user_ids))
+    CHECK (cardinality(experiment_ids) = key_count AND cardinality(user_ids) = key_count)
 );
+-- Queue rows live for milliseconds: compressing them costs the committing
+-- statement and the worker CPU and saves nothing worth having.
+ALTER TABLE @extschema@.push_queue ALTER COLUMN experiment_ids SET STORAGE EXTERNAL,
+                                   ALTER COLUMN user_ids SET STORAGE EXTERNAL;
 COMMENT ON TABLE @extschema@.push_queue IS
     'Keys of assignments changed by committed statements, not yet delivered to Redis by the push worker.';
 
@@ -265,20 +271,20 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids)
-        SELECT array_agg(k.experiment_id), array_agg(k.user_id)
+        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids, key_count)
+        SELECT array_agg(k.experiment_id), array_agg(k.user_id), count(*)
           FROM (SELECT experiment_id, user_id, row_number() OVER () AS n FROM new_rows) k
          GROUP BY (k.n - 1) / 1000;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids)
-        SELECT array_agg(k.experiment_id), array_agg(k.user_id)
+        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids, key_count)
+        SELECT array_agg(k.experiment_id), array_agg(k.user_id), count(*)
           FROM (SELECT experiment_id, user_id, row_number() OVER () AS n FROM old_rows) k
          GROUP BY (k.n - 1) / 1000;
     ELSE
         -- An UPDATE may move a row to another key: the old key is then
         -- deleted in Redis, the new one set.
-        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids)
-        SELECT array_agg(k.experiment_id), array_agg(k.user_id)
+        INSERT INTO @extschema@.push_queue (experiment_ids, user_ids, key_count)
+        SELECT array_agg(k.experiment_id), array_agg(k.user_id), count(*)
           FROM (SELECT c.experiment_id, c.user_id, row_number() OVER () AS n
                   FROM (SELECT experiment_id, user_id FROM new_rows
                         UNION SELECT experiment_id, user_id FROM old_rows) c) k
@@ -312,7 +318,7 @@ CREATE VIEW @extschema@.worker_status AS
 SELECT s.state, s.connected, q.backlog, q.oldest_queued_age, s.pushed_total,
        s.last_error, s.last_error_at, s.last_push_at, s.pid
   FROM @extschema@.exp_assign_worker_status() s,
-       LATERAL (SELECT coalesce(sum(cardinality(p.user_ids) - p.delivered), 0)::bigint AS backlog,
+       LATERAL (SELECT coalesce(sum(p.key_count - p.delivered), 0)::bigint AS backlog,
                        now() - min(p.queued_at) AS oldest_queued_age
                   FROM @extschema@.push_queue p) q;
 COMMENT ON VIEW @extschema@.worker_status IS

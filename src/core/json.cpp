@@ -54,29 +54,34 @@ JsonWriter &JsonWriter::Key(std::string_view key)
 JsonWriter &JsonWriter::String(std::string_view value)
 {
 	Separate();
-	out_ += '"';
+	AppendJsonString(&out_, value);
+	return *this;
+}
+
+void AppendJsonString(std::string *out, std::string_view value)
+{
+	*out += '"';
 	for (unsigned char c : value) {
 		switch (c) {
-			case '"': out_ += "\\\""; break;
-			case '\\': out_ += "\\\\"; break;
-			case '\n': out_ += "\\n"; break;
-			case '\r': out_ += "\\r"; break;
-			case '\t': out_ += "\\t"; break;
-			case '\b': out_ += "\\b"; break;
-			case '\f': out_ += "\\f"; break;
+			case '"': *out += "\\\""; break;
+			case '\\': *out += "\\\\"; break;
+			case '\n': *out += "\\n"; break;
+			case '\r': *out += "\\r"; break;
+			case '\t': *out += "\\t"; break;
+			case '\b': *out += "\\b"; break;
+			case '\f': *out += "\\f"; break;
 			default:
 				if (c < 0x20) {
 					char buf[8];
 					std::snprintf(buf, sizeof buf, "\\u%04x", c);
-					out_ += buf;
+					*out += buf;
 				} else {
 					// UTF-8 passes through: JSON text is UTF-8.
-					out_ += static_cast<char>(c);
+					*out += static_cast<char>(c);
 				}
 		}
 	}
-	out_ += '"';
-	return *this;
+	*out += '"';
 }
 
 JsonWriter &JsonWriter::Int(int64_t value)

@@ -33,6 +33,9 @@ private:
 	bool need_comma_ = false;
 };
 
+// Appends value as a JSON string literal, quotes included, to out.
+void AppendJsonString(std::string *out, std::string_view value);
+
 // Basis points as a decimal percentage with two places: 5000 -> "50.00".
 std::string BasisPointsToPercent(int64_t basis_points);
 

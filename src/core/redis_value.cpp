@@ -1,38 +1,60 @@
 #include "core/redis_value.hpp"
 
+#include <charconv>
+#include <cstdint>
+
 #include "core/json.hpp"
 
 #include "core/core_only.hpp"
 
 namespace exp_assign {
 
-std::string AssignmentKey(std::string_view prefix, int32_t experiment_id, std::string_view user)
+namespace {
+
+void AppendInt(std::string *out, int64_t value)
 {
-	std::string key;
-	key.reserve(prefix.size() + user.size() + 13);
-	key.append(prefix);
-	key += ':';
-	key += std::to_string(experiment_id);
-	key += ':';
-	key.append(user);
-	return key;
+	char digits[24];
+	auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+	out->append(digits, end);
 }
 
-std::string AssignmentValue(int32_t variant_id, std::string_view variant_key, int32_t version,
-							int64_t assigned_unix_micros)
+}  // namespace
+
+void AppendAssignmentKey(std::string *out, std::string_view prefix, int32_t experiment_id,
+						 std::string_view user)
 {
+	out->append(prefix);
+	*out += ':';
+	AppendInt(out, experiment_id);
+	*out += ':';
+	out->append(user);
+}
+
+std::string AssignedAtText(int64_t assigned_unix_micros)
+{
+	if (assigned_unix_micros == INT64_MAX)
+		return "infinity";
+	if (assigned_unix_micros == INT64_MIN)
+		return "-infinity";
 	constexpr int64_t kMicrosPerSecond = 1000000;
 	int64_t seconds = assigned_unix_micros / kMicrosPerSecond;
 	if (assigned_unix_micros % kMicrosPerSecond < 0)
 		seconds -= 1;  // truncate towards the past, as to_char does
-	JsonWriter json;
-	json.BeginObject()
-		.Key("variant_id").Int(variant_id)
-		.Key("variant_key").String(variant_key)
-		.Key("version").Int(version)
-		.Key("assigned_at").String(IsoUtc(seconds * kMicrosPerSecond))
-		.EndObject();
-	return json.Text();
+	return IsoUtc(seconds * kMicrosPerSecond);
+}
+
+void AppendAssignmentValue(std::string *out, int32_t variant_id, std::string_view variant_key,
+						   int32_t version, std::string_view assigned_at_text)
+{
+	out->append("{\"variant_id\":");
+	AppendInt(out, variant_id);
+	out->append(",\"variant_key\":");
+	AppendJsonString(out, variant_key);
+	out->append(",\"version\":");
+	AppendInt(out, version);
+	out->append(",\"assigned_at\":\"");
+	out->append(assigned_at_text);
+	out->append("\"}");
 }
 
 int BackoffMs(int failures, int cap_ms) noexcept

@@ -1,6 +1,7 @@
 // What the push worker writes to Redis for one assignment (DESIGN.md
 // section 5): the key and the JSON value. Clients parse both, so their shape
-// is part of the contract.
+// is part of the contract. The Append forms let the worker build a whole
+// batch in one buffer.
 #pragma once
 
 #include <cstdint>
@@ -9,13 +10,20 @@
 
 namespace exp_assign {
 
-// "<prefix>:<experiment_id>:<user_id>", the user id's bytes as they are.
-std::string AssignmentKey(std::string_view prefix, int32_t experiment_id, std::string_view user);
+// Appends "<prefix>:<experiment_id>:<user_id>", the user id's bytes as they are.
+void AppendAssignmentKey(std::string *out, std::string_view prefix, int32_t experiment_id,
+						 std::string_view user);
 
-// {"variant_id":3,"variant_key":"treatment","version":2,"assigned_at":"2026-11-24T08:00:00Z"}
-// assigned_at is whole seconds (truncated), as in the contract's example.
-std::string AssignmentValue(int32_t variant_id, std::string_view variant_key, int32_t version,
-							int64_t assigned_unix_micros);
+// assigned_at as the value carries it: UTC, whole seconds (truncated, as in
+// the contract's example), e.g. "2026-11-24T08:00:00Z". INT64_MAX and
+// INT64_MIN stand for PostgreSQL's 'infinity' and '-infinity' and are
+// written as those words, as PostgreSQL's own to_json does.
+std::string AssignedAtText(int64_t assigned_unix_micros);
+
+// Appends {"variant_id":3,"variant_key":"treatment","version":2,"assigned_at":"2026-11-24T08:00:00Z"}
+// with assigned_at from AssignedAtText.
+void AppendAssignmentValue(std::string *out, int32_t variant_id, std::string_view variant_key,
+						   int32_t version, std::string_view assigned_at_text);
 
 // Milliseconds to wait after the given number of consecutive failures:
 // 100 ms doubling up to cap_ms, so a Redis outage costs at most one attempt

@@ -7,6 +7,10 @@
 #include "pg/postgres.hpp"
 #include "pg/settings.hpp"
 
+extern "C" {
+#include "tcop/tcopprot.h"
+}
+
 namespace exp_assign::pg {
 
 namespace {
@@ -31,19 +35,32 @@ char *WithoutSecret(const char *text, const char *secret)
 	return out.data;
 }
 
+// Hides secret in one field of the report.
+void Scrub(char **field, const char *secret)
+{
+	if (*field != nullptr && strstr(*field, secret) != nullptr)
+		*field = WithoutSecret(*field, secret);
+}
+
 void Redact(ErrorData *edata)
 {
 	if (edata->message != nullptr &&
 		strncmp(edata->message, kParameterPrefix, sizeof kParameterPrefix - 1) == 0)
 		edata->message = psprintf("%s changed (value hidden)", kParameterPrefix);
+	// The statement logged with an error is not part of edata: hide it when it
+	// names the setting (ALTER SYSTEM SET exp_assign.redis_password = ...).
+	if (debug_query_string != nullptr && strcasestr(debug_query_string, "redis_password") != nullptr)
+		edata->hide_stmt = true;
 	const char *secret = redis_password;
 	if (secret != nullptr && secret[0] != '\0') {
-		if (edata->message != nullptr && strstr(edata->message, secret) != nullptr)
-			edata->message = WithoutSecret(edata->message, secret);
-		if (edata->detail != nullptr && strstr(edata->detail, secret) != nullptr)
-			edata->detail = WithoutSecret(edata->detail, secret);
-		if (edata->internalquery != nullptr && strstr(edata->internalquery, secret) != nullptr)
-			edata->internalquery = WithoutSecret(edata->internalquery, secret);
+		Scrub(&edata->message, secret);
+		Scrub(&edata->detail, secret);
+		Scrub(&edata->detail_log, secret);
+		Scrub(&edata->hint, secret);
+		Scrub(&edata->context, secret);
+		Scrub(&edata->internalquery, secret);
+		if (debug_query_string != nullptr && strstr(debug_query_string, secret) != nullptr)
+			edata->hide_stmt = true;
 	}
 	if (previous_hook != nullptr)
 		previous_hook(edata);

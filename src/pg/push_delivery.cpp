@@ -56,43 +56,67 @@ QueuedKey ReadKey(HeapTuple tuple, TupleDesc desc)
 		key.variant_key = ToUtf8(VARDATA_ANY(variant_key), VARSIZE_ANY_EXHDR(variant_key),
 								 &key.variant_key_len);
 		key.version = DatumGetInt32(SPI_getbinval(tuple, desc, 8, &isnull));
-		key.assigned_unix_micros =
-			DatumGetTimestampTz(SPI_getbinval(tuple, desc, 9, &isnull)) + kUnixEpochInPostgresMicros;
+		TimestampTz assigned_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 9, &isnull));
+		// 'infinity' and '-infinity' keep their sentinels (AssignedAtText names them).
+		if (TIMESTAMP_IS_NOBEGIN(assigned_at))
+			key.assigned_unix_micros = INT64_MIN;
+		else if (TIMESTAMP_IS_NOEND(assigned_at))
+			key.assigned_unix_micros = INT64_MAX;
+		else
+			key.assigned_unix_micros = assigned_at + kUnixEpochInPostgresMicros;
 	}
 	return key;
 }
 
 // Formats and sends the batch. Runs inside CallCore: C++ containers only,
 // no PostgreSQL call, so neither an exception nor a longjmp crosses it.
+// Keys and values go into one buffer, and rows stored by one statement
+// share their assigned_at text, so a batch costs a handful of allocations.
 bool SendBatch(redis::Link *link, const QueuedKey *keys, size_t count, const char *prefix,
 			   int ttl, char *error, size_t error_len)
 {
-	std::vector<std::string> names(count);
-	std::vector<std::string> values(count);
-	std::vector<redis::Command> commands(count);
+	std::string buffer;
+	std::vector<size_t> ends(2 * count);  // end of key i at 2i, of its value at 2i+1
 	const std::string ttl_text = std::to_string(ttl);
+	int64 last_assigned_at = 0;
+	std::string assigned_at_text;
 	for (size_t i = 0; i < count; i++) {
 		const QueuedKey &k = keys[i];
-		names[i] = AssignmentKey(prefix, k.experiment_id, {k.user, static_cast<size_t>(k.user_len)});
-		redis::Command &c = commands[i];
+		AppendAssignmentKey(&buffer, prefix, k.experiment_id, {k.user, static_cast<size_t>(k.user_len)});
+		ends[2 * i] = buffer.size();
 		if (k.present) {
-			values[i] = AssignmentValue(k.variant_id,
-										{k.variant_key, static_cast<size_t>(k.variant_key_len)},
-										k.version, k.assigned_unix_micros);
+			if (assigned_at_text.empty() || k.assigned_unix_micros != last_assigned_at) {
+				assigned_at_text = AssignedAtText(k.assigned_unix_micros);
+				last_assigned_at = k.assigned_unix_micros;
+			}
+			AppendAssignmentValue(&buffer, k.variant_id,
+								  {k.variant_key, static_cast<size_t>(k.variant_key_len)},
+								  k.version, assigned_at_text);
+		}
+		ends[2 * i + 1] = buffer.size();
+	}
+	// Pointers into buffer only now, when it no longer grows.
+	std::vector<redis::Command> commands(count);
+	size_t start = 0;
+	for (size_t i = 0; i < count; i++) {
+		redis::Command &c = commands[i];
+		size_t key_end = ends[2 * i], value_end = ends[2 * i + 1];
+		c.argv[1] = buffer.data() + start;
+		c.argvlen[1] = key_end - start;
+		if (keys[i].present) {
 			c.argc = 4;
 			c.argv[0] = "SETEX";
 			c.argvlen[0] = 5;
 			c.argv[2] = ttl_text.data();
 			c.argvlen[2] = ttl_text.size();
-			c.argv[3] = values[i].data();
-			c.argvlen[3] = values[i].size();
+			c.argv[3] = buffer.data() + key_end;
+			c.argvlen[3] = value_end - key_end;
 		} else {
 			c.argc = 2;
 			c.argv[0] = "DEL";
 			c.argvlen[0] = 3;
 		}
-		c.argv[1] = names[i].data();
-		c.argvlen[1] = names[i].size();
+		start = value_end;
 	}
 	return link->Send(commands.data(), commands.size(), error, error_len);
 }
@@ -131,6 +155,15 @@ void ForgetDelivered(const QueuedKey *keys, int count)
 }
 
 }  // namespace
+
+bool ExtensionInstalled()
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	bool installed = OidIsValid(get_extension_oid("exp_assign", true));
+	CommitTransactionCommand();
+	return installed;
+}
 
 DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *delivered, char *error,
 							size_t error_len)

@@ -14,6 +14,10 @@ enum class DeliveryResult {
 	kRedisFailed,       // nothing removed; error says why
 };
 
+// Whether CREATE EXTENSION exp_assign has run in this database (one
+// short transaction).
+bool ExtensionInstalled();
+
 // Runs one transaction. Errors from PostgreSQL propagate (the worker exits
 // and is restarted); Redis failures are returned.
 DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *keys, char *error,

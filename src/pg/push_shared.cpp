@@ -54,6 +54,7 @@ const char *PushStateName(PushState state)
 		case PushState::kWaitingDatabase: return "waiting for database";
 		case PushState::kWaitingExtension: return "waiting for extension";
 		case PushState::kDisabled: return "disabled";
+		case PushState::kStandby: return "standby";
 		case PushState::kConnecting: return "connecting";
 		case PushState::kIdle: return "idle";
 		case PushState::kPushing: return "pushing";
@@ -76,16 +77,36 @@ void InstallPushShared()
 	shmem_startup_hook = StartupShared;
 }
 
-void AttachWorkerLatch(Latch *latch, int pid)
+bool ClaimWorkerSlot(Latch *latch, int pid)
 {
 	SpinLockAcquire(&shared->mutex);
-	shared->worker_latch = latch;
-	shared->status.pid = pid;
-	if (latch == nullptr) {
+	bool free = shared->status.pid == 0;
+	if (free) {
+		shared->worker_latch = latch;
+		shared->status.pid = pid;
+	}
+	SpinLockRelease(&shared->mutex);
+	return free;
+}
+
+void ReleaseWorkerSlot(int pid)
+{
+	SpinLockAcquire(&shared->mutex);
+	if (shared->status.pid == pid) {
+		shared->worker_latch = nullptr;
+		shared->status.pid = 0;
 		shared->status.state = PushState::kNotRunning;
 		shared->status.connected = false;
 	}
 	SpinLockRelease(&shared->mutex);
+}
+
+int WorkerSlotPid()
+{
+	SpinLockAcquire(&shared->mutex);
+	int pid = shared->status.pid;
+	SpinLockRelease(&shared->mutex);
+	return pid;
 }
 
 void SetPushState(PushState state, bool connected)

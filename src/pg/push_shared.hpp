@@ -12,6 +12,7 @@ enum class PushState : int {
 	kWaitingDatabase,  // exp_assign.database does not exist yet
 	kWaitingExtension, // the database lacks CREATE EXTENSION exp_assign
 	kDisabled,         // exp_assign.redis_enabled = off
+	kStandby,          // a hot standby: nothing to deliver until promotion
 	kConnecting,
 	kIdle,
 	kPushing,
@@ -38,8 +39,14 @@ bool PushAvailable();
 // Called from _PG_init while preloading: asks for the shared memory.
 void InstallPushShared();
 
-// Worker side.
-void AttachWorkerLatch(Latch *latch, int pid);
+// Worker side. Only one push worker may deliver at a time (two would send
+// the same keys and could reorder a SET after a DEL): a worker claims the
+// slot, and gets false while another live worker holds it.
+bool ClaimWorkerSlot(Latch *latch, int pid);
+void ReleaseWorkerSlot(int pid);
+// The pid holding the slot, 0 if none: a launcher that starts finds the
+// worker its predecessor left behind.
+int WorkerSlotPid();
 void SetPushState(PushState state, bool connected);
 void RecordPushed(int64 keys);
 void RecordPushError(const char *message);

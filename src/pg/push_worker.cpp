@@ -13,13 +13,18 @@
 #include "redis/link.hpp"
 
 extern "C" {
-#include "commands/dbcommands.h"
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_database.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/procarray.h"
 #include "tcop/tcopprot.h"
+#include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 }
 
@@ -61,9 +66,9 @@ void Backoff(int ms)
 	}
 }
 
-void DetachWorker(int, Datum)
+void ReleaseSlotAtExit(int, Datum)
 {
-	AttachWorkerLatch(nullptr, 0);
+	ReleaseWorkerSlot(MyProcPid);
 }
 
 redis::LinkOptions CurrentOptions()
@@ -88,6 +93,13 @@ redis::LinkOptions CurrentOptions()
 			link.Close();  // host, port, password or db may have changed
 			failures = 0;
 		}
+		if (RecoveryInProgress()) {
+			// The primary's worker delivers; this one waits for a promotion.
+			link.Close();
+			SetPushState(PushState::kStandby, false);
+			Wait(kPollMs);
+			continue;
+		}
 		if (!redis_enabled) {
 			link.Close();
 			SetPushState(PushState::kDisabled, false);
@@ -95,6 +107,13 @@ redis::LinkOptions CurrentOptions()
 			continue;
 		}
 		if (!link.Connected()) {
+			// No Redis connection is needed, nor its errors shown, before
+			// there is anything to deliver from.
+			if (!ExtensionInstalled()) {
+				SetPushState(PushState::kWaitingExtension, false);
+				Wait(kPollMs);
+				continue;
+			}
 			SetPushState(PushState::kConnecting, false);
 			if (!link.Connect(CurrentOptions(), error, sizeof error)) {
 				RecordPushError(error);
@@ -106,7 +125,7 @@ redis::LinkOptions CurrentOptions()
 		int64 keys = 0;
 		pgstat_report_activity(STATE_RUNNING, "exp_assign: pushing queued keys to Redis");
 		DeliveryResult result = DeliverBatch(&link, redis_batch_size, &keys, error, sizeof error);
-		pgstat_report_activity(STATE_IDLE, nullptr);
+		pgstat_report_activity(STATE_IDLE, "exp_assign: waiting for queued keys");
 		switch (result) {
 			case DeliveryResult::kNoExtension:
 				SetPushState(PushState::kWaitingExtension, link.Connected());
@@ -132,13 +151,38 @@ redis::LinkOptions CurrentOptions()
 	}
 }
 
+// A plain scan of pg_database, as the autovacuum launcher does: with no
+// database selected, the index scans behind get_database_oid() fail until
+// some backend has written the shared relcache init file.
 Oid LookUpDatabase(const char *name)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	Oid oid = get_database_oid(name, true);
+	(void) GetTransactionSnapshot();
+	Relation rel = table_open(DatabaseRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
+	Oid found = InvalidOid;
+	for (HeapTuple tuple; HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection));) {
+		auto *database = reinterpret_cast<Form_pg_database>(GETSTRUCT(tuple));
+		if (database->datallowconn && strcmp(NameStr(database->datname), name) == 0) {
+			found = database->oid;
+			break;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
 	CommitTransactionCommand();
-	return oid;
+	return found;
+}
+
+// A launcher that was itself restarted (terminated, or an ERROR) may find
+// the worker its predecessor started still running: stop it, so the one
+// this launcher starts is the only one and follows the current settings.
+void StopOrphanWorker()
+{
+	int pid = WorkerSlotPid();
+	if (pid != 0 && BackendPidGetProc(pid) != nullptr)
+		kill(pid, SIGTERM);
 }
 
 BackgroundWorkerHandle *StartPushWorker(Oid database)
@@ -146,7 +190,7 @@ BackgroundWorkerHandle *StartPushWorker(Oid database)
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof worker);
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
 	worker.bgw_restart_time = BGW_NEVER_RESTART;  // the launcher restarts it
 	strlcpy(worker.bgw_library_name, "exp_assign", BGW_MAXLEN);
 	strlcpy(worker.bgw_function_name, "exp_assign_push_worker_main", BGW_MAXLEN);
@@ -167,7 +211,7 @@ void RegisterPushLauncher()
 	BackgroundWorker worker;
 	memset(&worker, 0, sizeof worker);
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_start_time = BgWorkerStart_ConsistentState;
 	worker.bgw_restart_time = 1;
 	strlcpy(worker.bgw_library_name, "exp_assign", BGW_MAXLEN);
 	strlcpy(worker.bgw_function_name, "exp_assign_push_launcher_main", BGW_MAXLEN);
@@ -191,6 +235,7 @@ void exp_assign_push_launcher_main(Datum)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
+	StopOrphanWorker();
 
 	BackgroundWorkerHandle *handle = nullptr;
 	char running_database[NAMEDATALEN] = "";
@@ -233,8 +278,9 @@ void exp_assign_push_worker_main(Datum database)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, 0);
-	AttachWorkerLatch(MyLatch, MyProcPid);
-	before_shmem_exit(DetachWorker, 0);
+	before_shmem_exit(ReleaseSlotAtExit, 0);
+	while (!ClaimWorkerSlot(MyLatch, MyProcPid))
+		Wait(kPollMs);  // the previous worker is still stopping
 	SetPushState(PushState::kConnecting, false);
 	RunPushLoop();
 }

@@ -37,6 +37,13 @@ bool CheckKeyPrefix(char **newval, void **, GucSource)
 	return true;
 }
 
+// SHOW and pg_settings print a mask: GUC_SUPERUSER_ONLY alone would still
+// show the password to members of pg_read_all_settings (pg_monitor).
+const char *ShowPasswordMask()
+{
+	return redis_password != nullptr && redis_password[0] != '\0' ? "********" : "";
+}
+
 }  // namespace
 
 void DefineSettings()
@@ -60,8 +67,8 @@ void DefineSettings()
 							6379, 1, 65535, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomStringVariable(
 		"exp_assign.redis_password", "Password sent with AUTH; empty sends none.",
-		"Visible to superusers only; never logged.", &redis_password, "", PGC_SIGHUP,
-		GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr, nullptr, nullptr);
+		"Shown as ******** even to superusers; never logged.", &redis_password, "", PGC_SIGHUP,
+		GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr, nullptr, ShowPasswordMask);
 	DefineCustomIntVariable("exp_assign.redis_db", "Redis logical database (SELECT).", nullptr,
 							&redis_db, 0, 0, 1024, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("exp_assign.redis_connect_timeout", "Timeout to connect to Redis.",

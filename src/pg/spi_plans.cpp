@@ -39,9 +39,9 @@ const QueryText kQueries[] = {
 	// kQueueBatch: keys in queue order with the row as it is now; no row
 	// means the key was deleted, so the worker sends DEL. Slicing bounds the
 	// work per batch whatever the size of a queue row.
-	{"SELECT q.id, q.delivered, cardinality(q.user_ids), k.experiment_id, k.user_id,"
+	{"SELECT q.id, q.delivered, q.key_count, k.experiment_id, k.user_id,"
 	 "       a.variant_id, v.key, a.version, a.assigned_at"
-	 "  FROM (SELECT id, delivered, experiment_ids, user_ids"
+	 "  FROM (SELECT id, delivered, key_count, experiment_ids, user_ids"
 	 "          FROM exp_assign.push_queue ORDER BY id LIMIT $1) q"
 	 "  CROSS JOIN LATERAL unnest(q.experiment_ids[q.delivered + 1 : q.delivered + $1],"
 	 "                            q.user_ids[q.delivered + 1 : q.delivered + $1])"

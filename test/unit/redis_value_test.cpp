@@ -2,6 +2,7 @@
 // clients parse the key and value, so their exact bytes are the contract.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "core/redis_value.hpp"
@@ -9,10 +10,28 @@
 namespace exp_assign {
 namespace {
 
+std::string AssignmentKey(std::string_view prefix, int32_t experiment_id, std::string_view user)
+{
+	std::string out = "already here|";
+	AppendAssignmentKey(&out, prefix, experiment_id, user);
+	EXPECT_EQ(out.substr(0, 13), "already here|");  // appends, never overwrites
+	return out.substr(13);
+}
+
+std::string AssignmentValue(int32_t variant_id, std::string_view variant_key, int32_t version,
+							int64_t assigned_unix_micros)
+{
+	std::string out;
+	AppendAssignmentValue(&out, variant_id, variant_key, version,
+						  AssignedAtText(assigned_unix_micros));
+	return out;
+}
+
 TEST(AssignmentKey, PrefixExperimentAndUserBytes)
 {
 	EXPECT_EQ(AssignmentKey("assign", 42, "user_1"), "assign:42:user_1");
 	EXPECT_EQ(AssignmentKey("exp", -7, ""), "exp:-7:");
+	EXPECT_EQ(AssignmentKey("a:b", 2147483647, "u"), "a:b:2147483647:u");
 }
 
 TEST(AssignmentKey, UserBytesPassUnchanged)
@@ -37,6 +56,13 @@ TEST(AssignmentValue, TruncatesToWholeSeconds)
 	EXPECT_NE(AssignmentValue(1, "a", 1, micros).find("\"2026-11-24T08:00:00Z\""), std::string::npos);
 	// Before 1970 truncation goes to the earlier second, as to_char does.
 	EXPECT_NE(AssignmentValue(1, "a", 1, -1).find("\"1969-12-31T23:59:59Z\""), std::string::npos);
+}
+
+TEST(AssignedAtText, InfinitiesAreNamed)
+{
+	EXPECT_EQ(AssignedAtText(INT64_MAX), "infinity");
+	EXPECT_EQ(AssignedAtText(INT64_MIN), "-infinity");
+	EXPECT_EQ(AssignedAtText(0), "1970-01-01T00:00:00Z");
 }
 
 TEST(AssignmentValue, EscapesTheVariantKey)
