@@ -1,4 +1,4 @@
-// Experiments and their variants, loaded once per call for the ids involved.
+// Experiments and their variants: what the rule needs to know of them.
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -34,9 +34,20 @@ struct Catalog {
 	const Experiment *Find(int32 id) const;
 };
 
-// Loads the experiments among ids (ascending, distinct) that exist. Must run
-// inside SPI_connect; the result lives until SPI_finish.
+// The experiments a call needs: at least those among ids (ascending,
+// distinct) that exist. Must run inside SPI_connect; the result stays valid
+// at least until SPI_finish.
+//
+// Under READ COMMITTED it is a per-backend cache of every experiment,
+// reloaded (with the latest snapshot) after any change to experiments or
+// variants: statement triggers send a relcache invalidation, which reaches
+// this backend at the end of its own changing command, and other backends
+// when the change commits. Other isolation levels, and parallel mode, read
+// the requested ids in the transaction's snapshot instead.
 Catalog LoadCatalog(const int32 *ids, int count);
+
+// Registers the invalidation callback; from _PG_init.
+void InstallCatalogInvalidation();
 
 // The key of variant_id in experiment, or (Datum) 0 when it is not one of its variants.
 Datum VariantKey(const Experiment &experiment, int32 variant_id);

@@ -148,9 +148,10 @@ Datum exp_assign_explain(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "exp_assign: SPI_connect failed");
 	Catalog catalog = LoadCatalog(&experiment_id, 1);
-	if (catalog.count == 0)
+	const Experiment *found = catalog.Find(experiment_id);
+	if (found == nullptr)
 		RaiseUnknownExperiment(experiment_id);
-	const Experiment &e = catalog.experiments[0];
+	const Experiment &e = *found;
 
 	Facts f;
 	f.experiment = &e;

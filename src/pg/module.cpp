@@ -1,6 +1,7 @@
 // The shared library's entry: module magic and load-time set-up.
 #include "pg/postgres.hpp"
 
+#include "pg/catalog.hpp"
 #include "pg/log_redaction.hpp"
 #include "pg/push_queue.hpp"
 #include "pg/push_shared.hpp"
@@ -16,6 +17,7 @@ void _PG_init(void);
 void _PG_init(void)
 {
 	exp_assign::pg::DefineSettings();
+	exp_assign::pg::InstallCatalogInvalidation();
 	// Redis push exists only when preloaded: the worker needs shared memory
 	// and must be registered by the postmaster. Loaded on demand, the
 	// functions work and nothing is queued.

@@ -52,11 +52,8 @@ QueuedKey ReadKey(HeapTuple tuple, TupleDesc desc)
 	key.present = !isnull;
 	if (key.present) {
 		key.variant_id = DatumGetInt32(variant);
-		text *variant_key = DatumGetTextPP(SPI_getbinval(tuple, desc, 7, &isnull));
-		key.variant_key = ToUtf8(VARDATA_ANY(variant_key), VARSIZE_ANY_EXHDR(variant_key),
-								 &key.variant_key_len);
-		key.version = DatumGetInt32(SPI_getbinval(tuple, desc, 8, &isnull));
-		TimestampTz assigned_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 9, &isnull));
+		key.version = DatumGetInt32(SPI_getbinval(tuple, desc, 7, &isnull));
+		TimestampTz assigned_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 8, &isnull));
 		// 'infinity' and '-infinity' keep their sentinels (AssignedAtText names them).
 		if (TIMESTAMP_IS_NOBEGIN(assigned_at))
 			key.assigned_unix_micros = INT64_MIN;
@@ -66,6 +63,69 @@ QueuedKey ReadKey(HeapTuple tuple, TupleDesc desc)
 			key.assigned_unix_micros = assigned_at + kUnixEpochInPostgresMicros;
 	}
 	return key;
+}
+
+int CompareInt32(const void *a, const void *b)
+{
+	int32 x = *static_cast<const int32 *>(a), y = *static_cast<const int32 *>(b);
+	return (x > y) - (x < y);
+}
+
+int CompareQueueId(const void *a, const void *b)
+{
+	int64 x = static_cast<const QueuedKey *>(a)->queue_id;
+	int64 y = static_cast<const QueuedKey *>(b)->queue_id;
+	return (x > y) - (x < y);
+}
+
+// Fills in variant_key: one query for the batch's few variants instead of
+// a join per key. It runs in the batch query's snapshot, so a variant is
+// found for every stored row (the foreign key keeps it).
+void NameVariants(QueuedKey *keys, int count)
+{
+	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
+	int nids = 0;
+	for (int i = 0; i < count; i++) {
+		if (keys[i].present)
+			ids[nids++] = keys[i].variant_id;
+	}
+	if (nids == 0)
+		return;
+	qsort(ids, nids, sizeof(int32), CompareInt32);
+	int distinct = 1;
+	for (int i = 1; i < nids; i++) {
+		if (ids[i] != ids[distinct - 1])
+			ids[distinct++] = ids[i];
+	}
+	Datum arg = Int4Array(ids, distinct);
+	if (SPI_execute_plan(SpiPlan(SqlPlan::kVariantKeys), &arg, nullptr, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "exp_assign: reading variant keys failed");
+	// Variants are few: a linear search per key is cheaper than anything cleverer.
+	uint64 nvariants = SPI_processed;
+	struct VariantKey {
+		int32 id;
+		const char *key;
+		int len;
+	};
+	VariantKey *variants = static_cast<VariantKey *>(palloc(sizeof(VariantKey) * (nvariants + 1)));
+	for (uint64 v = 0; v < nvariants; v++) {
+		bool isnull;
+		HeapTuple tuple = SPI_tuptable->vals[v];
+		variants[v].id = DatumGetInt32(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
+		text *key = DatumGetTextPP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
+		variants[v].key = ToUtf8(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), &variants[v].len);
+	}
+	for (int i = 0; i < count; i++) {
+		if (!keys[i].present)
+			continue;
+		uint64 v = 0;
+		while (v < nvariants && variants[v].id != keys[i].variant_id)
+			v++;
+		if (v == nvariants)
+			elog(ERROR, "exp_assign: variant %d of a stored assignment is missing", keys[i].variant_id);
+		keys[i].variant_key = variants[v].key;
+		keys[i].variant_key_len = variants[v].len;
+	}
 }
 
 // Formats and sends the batch. Runs inside CallCore: C++ containers only,
@@ -121,8 +181,8 @@ bool SendBatch(redis::Link *link, const QueuedKey *keys, size_t count, const cha
 	return link->Send(commands.data(), commands.size(), error, error_len);
 }
 
-// Removes what was delivered: whole queue rows, or the delivered prefix of
-// the last one when the batch ended inside it.
+// Removes what was delivered: every queue row the batch read, or, for the
+// row the batch ended inside, the part it read. keys are sorted by queue id.
 void ForgetDelivered(const QueuedKey *keys, int count)
 {
 	int64 *finished = static_cast<int64 *>(palloc(sizeof(int64) * count));
@@ -180,12 +240,18 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *delivered,
 	PushActiveSnapshot(GetTransactionSnapshot());
 
 	Datum limit = Int32GetDatum(batch_size);
-	if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueBatch), &limit, nullptr, false, 0) != SPI_OK_SELECT)
+	// read_only: the batch and the variant names share the snapshot pushed above.
+	if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueBatch), &limit, nullptr, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "exp_assign: reading the push queue failed");
 	int count = static_cast<int>(SPI_processed);
 	QueuedKey *keys = static_cast<QueuedKey *>(palloc(sizeof(QueuedKey) * (count + 1)));
 	for (int i = 0; i < count; i++)
 		keys[i] = ReadKey(SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+	// Every key was read in one snapshot, so a key queued twice in the batch
+	// gets the same command twice: the commands commute, and the batch can
+	// go in any order. Sorting by queue id groups what ForgetDelivered trims.
+	qsort(keys, count, sizeof(QueuedKey), CompareQueueId);
+	NameVariants(keys, count);
 
 	DeliveryResult result = DeliveryResult::kDelivered;
 	if (count > 0) {

@@ -17,7 +17,7 @@ const QueryText kQueries[] = {
 	 "       v.id, round(v.allocation_pct * 100)::int4, v.key"
 	 "  FROM exp_assign.experiments e"
 	 "  LEFT JOIN exp_assign.variants v ON v.experiment_id = e.id"
-	 " WHERE e.id = ANY ($1)"
+	 " WHERE $1 IS NULL OR e.id = ANY ($1)"
 	 " ORDER BY e.id, v.id",
 	 1,
 	 {INT4ARRAYOID}},
@@ -36,24 +36,30 @@ const QueryText kQueries[] = {
 	 " RETURNING experiment_id, user_id, assigned_at",
 	 4,
 	 {INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID}},
-	// kQueueBatch: keys in queue order with the row as it is now; no row
-	// means the key was deleted, so the worker sends DEL. Slicing bounds the
-	// work per batch whatever the size of a queue row.
+	// kQueueBatch: at most $1 keys from the head of the queue, each with its
+	// row as it is now (no row: the key was deleted, so the worker sends
+	// DEL). Each queue row is sliced to what fits before the keys are
+	// joined, so a batch reads $1 keys whatever the backlog, and every row
+	// it touches is read whole: what to trim does not depend on the order
+	// of the result, so there is no ORDER BY (and no sort) here.
 	{"SELECT q.id, q.delivered, q.key_count, k.experiment_id, k.user_id,"
-	 "       a.variant_id, v.key, a.version, a.assigned_at"
-	 "  FROM (SELECT id, delivered, key_count, experiment_ids, user_ids"
-	 "          FROM exp_assign.push_queue ORDER BY id LIMIT $1) q"
-	 "  CROSS JOIN LATERAL unnest(q.experiment_ids[q.delivered + 1 : q.delivered + $1],"
-	 "                            q.user_ids[q.delivered + 1 : q.delivered + $1])"
-	 "       WITH ORDINALITY AS k(experiment_id, user_id, n)"
+	 "       a.variant_id, a.version, a.assigned_at"
+	 "  FROM (SELECT r.id, r.delivered, r.key_count, r.experiment_ids, r.user_ids,"
+	 "               coalesce(sum(r.key_count - r.delivered) OVER (ORDER BY r.id"
+	 "                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before"
+	 "          FROM (SELECT * FROM exp_assign.push_queue ORDER BY id LIMIT $1) r) q"
+	 "  CROSS JOIN LATERAL unnest("
+	 "       q.experiment_ids[q.delivered + 1 : q.delivered + ($1 - q.before)::int4],"
+	 "       q.user_ids[q.delivered + 1 : q.delivered + ($1 - q.before)::int4])"
+	 "       AS k(experiment_id, user_id)"
 	 "  LEFT JOIN exp_assign.assignments a"
 	 "    ON a.experiment_id = k.experiment_id AND a.user_id = k.user_id"
-	 "  LEFT JOIN exp_assign.variants v"
-	 "    ON v.experiment_id = a.experiment_id AND v.id = a.variant_id"
-	 " ORDER BY q.id, k.n"
-	 " LIMIT $1",
+	 " WHERE q.before < $1",
 	 1,
 	 {INT4OID}},
+	// kVariantKeys: the keys of the variants a batch names, once per batch
+	// rather than once per key.
+	{"SELECT id, key FROM exp_assign.variants WHERE id = ANY ($1)", 1, {INT4ARRAYOID}},
 	// kQueueDelete
 	{"DELETE FROM exp_assign.push_queue WHERE id = ANY ($1)", 1, {INT8ARRAYOID}},
 	// kQueueAdvance
