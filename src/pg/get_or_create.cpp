@@ -4,6 +4,7 @@
 #include "core/rule.hpp"
 #include "pg/catalog.hpp"
 #include "pg/spi_plans.hpp"
+#include "pg/stored_rows.hpp"
 
 namespace exp_assign::pg {
 
@@ -31,14 +32,14 @@ struct Resolution {
 	const uint32 *lookup;  // pair indices of the statement running now
 };
 
-void OnStoredRow(TupleTableSlot *slot, void *arg)
+void OnStoredRow(size_t k, const StoredRow &row, void *arg)
 {
 	auto *r = static_cast<Resolution *>(arg);
-	uint32 i = r->lookup[DatumGetInt32(slot->tts_values[0]) - 1];
+	uint32 i = r->lookup[k];
 	r->source[i] = Source::kExisting;
-	r->variant_id[i] = DatumGetInt32(slot->tts_values[1]);
-	r->version[i] = DatumGetInt32(slot->tts_values[2]);
-	r->assigned_at[i] = DatumGetTimestampTz(slot->tts_values[3]);
+	r->variant_id[i] = row.variant_id;
+	r->version[i] = row.version;
+	r->assigned_at[i] = row.assigned_at;
 }
 
 void OnInsertedRow(TupleTableSlot *slot, void *arg)
@@ -72,16 +73,23 @@ void PairParams(const Resolution &r, const uint32 *indices, size_t n, Datum *exp
 }
 
 // Marks the stored rows among the listed pairs 'existing'. Without
-// read_only, SPI takes a new snapshot for the statement, so under READ
-// COMMITTED it sees rows that concurrent transactions committed meanwhile.
+// read_only, it reads in a new snapshot, as a new statement would, so under
+// READ COMMITTED it sees rows that concurrent transactions committed meanwhile.
 void FindStored(Resolution &r, const uint32 *indices, size_t n, bool read_only)
 {
 	if (n == 0)
 		return;
-	Datum params[2];
-	PairParams(r, indices, n, &params[0], &params[1]);
+	int32 *ids = AllocArray<int32>(n);
+	Datum *users = AllocArray<Datum>(n);
+	for (size_t k = 0; k < n; k++) {
+		const Pair &p = r.pairs[indices[k]];
+		ids[k] = p.experiment_id;
+		users[k] = r.user_datums[p.tag];
+	}
 	r.lookup = indices;
-	RunPlanStreaming(SqlPlan::kFindExisting, params, 2, read_only, OnStoredRow, &r);
+	ReadStoredRows(ids, users, n, !read_only, OnStoredRow, &r);
+	pfree(ids);
+	pfree(users);
 }
 
 // Inserts the listed pairs (in lock order); those another transaction stored

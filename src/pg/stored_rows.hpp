@@ -1,0 +1,26 @@
+// Stored assignments read by primary key with one index probe per pair:
+// no statement is planned or started, so a page load's ten lookups cost
+// what the index costs. Falls back to a SQL statement when row level
+// security is on for assignments, so policies always apply.
+#pragma once
+
+#include "pg/postgres.hpp"
+
+namespace exp_assign::pg {
+
+struct StoredRow {
+	int32 variant_id;
+	int32 version;
+	TimestampTz assigned_at;
+};
+
+// Calls on_row(k, row, arg) for each k in [0, n) whose pair
+// (experiment_ids[k], user_ids[k]) is stored. With fresh_snapshot, reads in
+// a new snapshot taken now (what a new statement would see: under READ
+// COMMITTED, rows committed meanwhile); otherwise in the active snapshot.
+// Checks SELECT privilege on assignments like a statement would.
+using StoredRowCallback = void (*)(size_t k, const StoredRow &row, void *arg);
+void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n,
+					bool fresh_snapshot, StoredRowCallback on_row, void *arg);
+
+}  // namespace exp_assign::pg
