@@ -5,6 +5,7 @@
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi_plans.hpp"
+#include "pg/stored_rows.hpp"
 
 extern "C" {
 #include "commands/extension.h"
@@ -25,7 +26,8 @@ struct QueuedKey {
 	int32 delivered;  // keys of this queue row delivered before this batch
 	int32 total;      // keys in this queue row
 	int32 experiment_id;
-	const char *user;
+	Datum user_datum;  // text, database encoding
+	const char *user;  // UTF-8
 	int user_len;
 	bool present;
 	int32 variant_id;
@@ -46,23 +48,37 @@ QueuedKey ReadKey(HeapTuple tuple, TupleDesc desc)
 	key.delivered = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
 	key.total = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
 	key.experiment_id = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
-	text *user = DatumGetTextPP(SPI_getbinval(tuple, desc, 5, &isnull));
+	key.user_datum = SPI_getbinval(tuple, desc, 5, &isnull);
+	text *user = DatumGetTextPP(key.user_datum);
 	key.user = ToUtf8(VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), &key.user_len);
-	Datum variant = SPI_getbinval(tuple, desc, 6, &isnull);
-	key.present = !isnull;
-	if (key.present) {
-		key.variant_id = DatumGetInt32(variant);
-		key.version = DatumGetInt32(SPI_getbinval(tuple, desc, 7, &isnull));
-		TimestampTz assigned_at = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 8, &isnull));
-		// 'infinity' and '-infinity' keep their sentinels (AssignedAtText names them).
-		if (TIMESTAMP_IS_NOBEGIN(assigned_at))
-			key.assigned_unix_micros = INT64_MIN;
-		else if (TIMESTAMP_IS_NOEND(assigned_at))
-			key.assigned_unix_micros = INT64_MAX;
-		else
-			key.assigned_unix_micros = assigned_at + kUnixEpochInPostgresMicros;
-	}
 	return key;
+}
+
+void OnStoredRow(size_t k, const StoredRow &row, void *arg)
+{
+	QueuedKey &key = static_cast<QueuedKey *>(arg)[k];
+	key.present = true;
+	key.variant_id = row.variant_id;
+	key.version = row.version;
+	// 'infinity' and '-infinity' keep their sentinels (AssignedAtText names them).
+	if (TIMESTAMP_IS_NOBEGIN(row.assigned_at))
+		key.assigned_unix_micros = INT64_MIN;
+	else if (TIMESTAMP_IS_NOEND(row.assigned_at))
+		key.assigned_unix_micros = INT64_MAX;
+	else
+		key.assigned_unix_micros = row.assigned_at + kUnixEpochInPostgresMicros;
+}
+
+// Reads the row each key names now, in the batch's snapshot.
+void ReadRows(QueuedKey *keys, int count)
+{
+	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
+	Datum *users = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+	for (int i = 0; i < count; i++) {
+		ids[i] = keys[i].experiment_id;
+		users[i] = keys[i].user_datum;
+	}
+	ReadStoredRows(ids, users, count, false, OnStoredRow, keys);
 }
 
 int CompareInt32(const void *a, const void *b)
@@ -251,6 +267,7 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *delivered,
 	// gets the same command twice: the commands commute, and the batch can
 	// go in any order. Sorting by queue id groups what ForgetDelivered trims.
 	qsort(keys, count, sizeof(QueuedKey), CompareQueueId);
+	ReadRows(keys, count);
 	NameVariants(keys, count);
 
 	DeliveryResult result = DeliveryResult::kDelivered;

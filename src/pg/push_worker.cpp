@@ -278,12 +278,10 @@ void exp_assign_push_worker_main(Datum database)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(database), InvalidOid, 0);
-	// The batch query looks up at most redis_batch_size keys, each once: a
-	// nested loop over the primary key is always right for it. Left to
-	// costs, the planner picked a bitmap scan rebuilt (and re-sized, with an
-	// lseek) per key, a third of the worker's time, or, on a table not yet
-	// analyzed, a hash join over a full scan of assignments per batch, 25
-	// times slower. These settings apply to this process only.
+	// The worker's statements touch a handful of queue rows by id; on a
+	// queue or table not yet analyzed, costs once led the planner to a full
+	// scan per batch, 25 times slower. Index access is always right here,
+	// so the other plan types are off, in this process only.
 	for (const char *plan_type : {"enable_bitmapscan", "enable_memoize", "enable_hashjoin",
 								  "enable_mergejoin", "enable_seqscan"})
 		SetConfigOption(plan_type, "off", PGC_SUSET, PGC_S_SESSION);
