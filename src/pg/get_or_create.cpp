@@ -55,17 +55,25 @@ void OnInsertedRow(TupleTableSlot *slot, void *arg)
 	r->assigned_at[i] = DatumGetTimestampTz(slot->tts_values[2]);
 }
 
+// The experiment ids and user id datums of the pairs listed in indices.
+void PairColumns(const Resolution &r, const uint32 *indices, size_t n, int32 **ids, Datum **users)
+{
+	*ids = AllocArray<int32>(n);
+	*users = AllocArray<Datum>(n);
+	for (size_t k = 0; k < n; k++) {
+		const Pair &p = r.pairs[indices[k]];
+		(*ids)[k] = p.experiment_id;
+		(*users)[k] = r.user_datums[p.tag];
+	}
+}
+
 // Pair columns of the rows listed in indices, as plan parameters.
 void PairParams(const Resolution &r, const uint32 *indices, size_t n, Datum *experiment_ids,
 				Datum *user_ids)
 {
-	int32 *ids = AllocArray<int32>(n);
-	Datum *users = AllocArray<Datum>(n);
-	for (size_t k = 0; k < n; k++) {
-		const Pair &p = r.pairs[indices[k]];
-		ids[k] = p.experiment_id;
-		users[k] = r.user_datums[p.tag];
-	}
+	int32 *ids;
+	Datum *users;
+	PairColumns(r, indices, n, &ids, &users);
 	*experiment_ids = Int4Array(ids, static_cast<int>(n));
 	*user_ids = TextArray(users, static_cast<int>(n));
 	pfree(ids);
@@ -79,13 +87,9 @@ void FindStored(Resolution &r, const uint32 *indices, size_t n, bool read_only)
 {
 	if (n == 0)
 		return;
-	int32 *ids = AllocArray<int32>(n);
-	Datum *users = AllocArray<Datum>(n);
-	for (size_t k = 0; k < n; k++) {
-		const Pair &p = r.pairs[indices[k]];
-		ids[k] = p.experiment_id;
-		users[k] = r.user_datums[p.tag];
-	}
+	int32 *ids;
+	Datum *users;
+	PairColumns(r, indices, n, &ids, &users);
 	r.lookup = indices;
 	ReadStoredRows(ids, users, n, !read_only, OnStoredRow, &r);
 	pfree(ids);

@@ -4,15 +4,7 @@
 -- every get-or-create shape, and the shape (columns, order, duplicates) of
 -- each function's result.
 -- Run from the repository root: pg_prove -d DB test/pgtap/api.sql
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP 1
-SET client_min_messages = warning;
-SET client_encoding = 'UTF8';
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS exp_assign;
+\ir preamble.psql
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;

@@ -5,15 +5,7 @@
 -- transactions (25006, peek still works), unknown experiments, the user id
 -- length setting, and the per-call pair limit.
 -- Run from the repository root: pg_prove -d DB test/pgtap/bad_input.sql
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP 1
-SET client_min_messages = warning;
-SET client_encoding = 'UTF8';
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS exp_assign;
+\ir preamble.psql
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;

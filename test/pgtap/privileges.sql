@@ -3,14 +3,7 @@
 -- lookup reads the primary key index directly (src/pg/stored_rows.cpp) and
 -- must check both itself.
 -- Run from the repository root: pg_prove -d DB test/pgtap/privileges.sql
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS exp_assign;
+\ir preamble.psql
 
 BEGIN;
 SELECT plan(6);

@@ -4,15 +4,7 @@
 -- exp_assign_peek and exp_assign_bulk (each vector row gets an experiment
 -- whose middle variant covers exactly the row's bucket).
 -- Run from the repository root: pg_prove -d DB test/pgtap/vectors.sql
-\set QUIET 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
-\set ON_ERROR_STOP 1
-SET client_min_messages = warning;
-SET client_encoding = 'UTF8';
-CREATE EXTENSION IF NOT EXISTS pgtap;
-CREATE EXTENSION IF NOT EXISTS exp_assign;
+\ir preamble.psql
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;
