@@ -12,6 +12,7 @@ extern "C" {
 #include "utils/snapmgr.h"
 }
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -81,12 +82,6 @@ void ReadRows(QueuedKey *keys, int count)
 	ReadStoredRows(ids, users, count, false, OnStoredRow, keys);
 }
 
-int CompareInt32(const void *a, const void *b)
-{
-	int32 x = *static_cast<const int32 *>(a), y = *static_cast<const int32 *>(b);
-	return (x > y) - (x < y);
-}
-
 int CompareQueueId(const void *a, const void *b)
 {
 	int64 x = static_cast<const QueuedKey *>(a)->queue_id;
@@ -94,53 +89,31 @@ int CompareQueueId(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-// Fills in variant_key: one query for the batch's few variants instead of
-// a join per key. It runs in the batch query's snapshot, so a variant is
-// found for every stored row (the foreign key keeps it).
+// Fills in variant_key from the catalog the get-or-create functions use
+// (under READ COMMITTED a per-backend cache, reloaded after any change).
+// A variant missing from it was deleted after this batch's snapshot, which
+// its foreign key allows only once the assignment is gone: the key is then
+// deleted, and the assignment's own DEL is queued behind this batch anyway.
 void NameVariants(QueuedKey *keys, int count)
 {
 	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
-	int nids = 0;
-	for (int i = 0; i < count; i++) {
-		if (keys[i].present)
-			ids[nids++] = keys[i].variant_id;
-	}
-	if (nids == 0)
-		return;
-	qsort(ids, nids, sizeof(int32), CompareInt32);
-	int distinct = 1;
-	for (int i = 1; i < nids; i++) {
-		if (ids[i] != ids[distinct - 1])
-			ids[distinct++] = ids[i];
-	}
-	Datum arg = Int4Array(ids, distinct);
-	if (SPI_execute_plan(SpiPlan(SqlPlan::kVariantKeys), &arg, nullptr, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "exp_assign: reading variant keys failed");
-	// Variants are few: a linear search per key is cheaper than anything cleverer.
-	uint64 nvariants = SPI_processed;
-	struct VariantKey {
-		int32 id;
-		const char *key;
-		int len;
-	};
-	VariantKey *variants = static_cast<VariantKey *>(palloc(sizeof(VariantKey) * (nvariants + 1)));
-	for (uint64 v = 0; v < nvariants; v++) {
-		bool isnull;
-		HeapTuple tuple = SPI_tuptable->vals[v];
-		variants[v].id = DatumGetInt32(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 1, &isnull));
-		text *key = DatumGetTextPP(SPI_getbinval(tuple, SPI_tuptable->tupdesc, 2, &isnull));
-		variants[v].key = ToUtf8(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), &variants[v].len);
-	}
+	for (int i = 0; i < count; i++)
+		ids[i] = keys[i].experiment_id;
+	std::sort(ids, ids + count);
+	int distinct = static_cast<int>(std::unique(ids, ids + count) - ids);
+	Catalog catalog = LoadCatalog(ids, distinct);
 	for (int i = 0; i < count; i++) {
 		if (!keys[i].present)
 			continue;
-		uint64 v = 0;
-		while (v < nvariants && variants[v].id != keys[i].variant_id)
-			v++;
-		if (v == nvariants)
-			elog(ERROR, "exp_assign: variant %d of a stored assignment is missing", keys[i].variant_id);
-		keys[i].variant_key = variants[v].key;
-		keys[i].variant_key_len = variants[v].len;
+		const Experiment *experiment = catalog.Find(keys[i].experiment_id);
+		Datum key = experiment != nullptr ? VariantKey(*experiment, keys[i].variant_id) : Datum(0);
+		if (key == Datum(0)) {
+			keys[i].present = false;
+			continue;
+		}
+		text *key_text = DatumGetTextPP(key);
+		keys[i].variant_key = ToUtf8(VARDATA_ANY(key_text), VARSIZE_ANY_EXHDR(key_text),
+									 &keys[i].variant_key_len);
 	}
 }
 

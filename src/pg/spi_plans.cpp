@@ -53,9 +53,6 @@ const QueryText kQueries[] = {
 	 " WHERE q.before < $1",
 	 1,
 	 {INT4OID}},
-	// kVariantKeys: the keys of the variants a batch names, once per batch
-	// rather than once per key.
-	{"SELECT id, key FROM exp_assign.variants WHERE id = ANY ($1)", 1, {INT4ARRAYOID}},
 	// kQueueDelete
 	{"DELETE FROM exp_assign.push_queue WHERE id = ANY ($1)", 1, {INT8ARRAYOID}},
 	// kQueueAdvance

@@ -12,7 +12,6 @@ enum class SqlPlan {
 	kFindExisting,  // $1 int4[], $2 text[] pairs -> ordinality and the stored row
 	kInsert,        // $1 int4[], $2 text[], $3 int4[] variant, $4 int4[] version
 	kQueueBatch,    // $1 int4 keys -> the oldest queued keys and their current rows
-	kVariantKeys,   // $1 int4[] variant ids -> id, key
 	kQueueDelete,   // $1 int8[] queue ids fully delivered
 	kQueueAdvance,  // $1 int8 queue id, $2 int4 keys of it delivered so far
 	kQueryCount
