@@ -3,6 +3,7 @@
 #include "core/redis_value.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
+#include "pg/queue_head.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi_plans.hpp"
 #include "pg/stored_rows.hpp"
@@ -41,16 +42,15 @@ struct QueuedKey {
 constexpr int64 kUnixEpochInPostgresMicros =
 	static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 
-QueuedKey ReadKey(HeapTuple tuple, TupleDesc desc)
+QueuedKey FromEntry(const QueueEntry &entry)
 {
 	QueuedKey key{};
-	bool isnull;
-	key.queue_id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &isnull));
-	key.delivered = DatumGetInt32(SPI_getbinval(tuple, desc, 2, &isnull));
-	key.total = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
-	key.experiment_id = DatumGetInt32(SPI_getbinval(tuple, desc, 4, &isnull));
-	key.user_datum = SPI_getbinval(tuple, desc, 5, &isnull);
-	text *user = DatumGetTextPP(key.user_datum);
+	key.queue_id = entry.queue_id;
+	key.delivered = entry.delivered;
+	key.total = entry.total;
+	key.experiment_id = entry.experiment_id;
+	key.user_datum = entry.user_id;
+	text *user = DatumGetTextPP(entry.user_id);
 	key.user = ToUtf8(VARDATA_ANY(user), VARSIZE_ANY_EXHDR(user), &key.user_len);
 	return key;
 }
@@ -70,23 +70,42 @@ void OnStoredRow(size_t k, const StoredRow &row, void *arg)
 		key.assigned_unix_micros = row.assigned_at + kUnixEpochInPostgresMicros;
 }
 
-// Reads the row each key names now, in the batch's snapshot.
-void ReadRows(QueuedKey *keys, int count)
+struct ProbeOrder {
+	QueuedKey *keys;
+	const int *order;  // probe k reads keys[order[k]]
+};
+
+void OnProbedRow(size_t k, const StoredRow &row, void *arg)
 {
-	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
-	Datum *users = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
-	for (int i = 0; i < count; i++) {
-		ids[i] = keys[i].experiment_id;
-		users[i] = keys[i].user_datum;
-	}
-	ReadStoredRows(ids, users, count, false, OnStoredRow, keys);
+	auto *probes = static_cast<ProbeOrder *>(arg);
+	OnStoredRow(static_cast<size_t>(probes->order[k]), row, probes->keys);
 }
 
-int CompareQueueId(const void *a, const void *b)
+// Reads the row each key names now, in the batch's snapshot. The probes go
+// in primary-key order: consecutive descents then share the index pages
+// near the root, which stay in the CPU cache.
+void ReadRows(QueuedKey *keys, int count)
 {
-	int64 x = static_cast<const QueuedKey *>(a)->queue_id;
-	int64 y = static_cast<const QueuedKey *>(b)->queue_id;
-	return (x > y) - (x < y);
+	int *order = static_cast<int *>(palloc(sizeof(int) * (count + 1)));
+	for (int i = 0; i < count; i++)
+		order[i] = i;
+	std::sort(order, order + count, [keys](int a, int b) {
+		if (keys[a].experiment_id != keys[b].experiment_id)
+			return keys[a].experiment_id < keys[b].experiment_id;
+		text *x = DatumGetTextPP(keys[a].user_datum);
+		text *y = DatumGetTextPP(keys[b].user_datum);
+		size_t xlen = VARSIZE_ANY_EXHDR(x), ylen = VARSIZE_ANY_EXHDR(y);
+		int c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), std::min(xlen, ylen));
+		return c != 0 ? c < 0 : xlen < ylen;
+	});
+	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
+	Datum *users = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+	for (int k = 0; k < count; k++) {
+		ids[k] = keys[order[k]].experiment_id;
+		users[k] = keys[order[k]].user_datum;
+	}
+	ProbeOrder probes{keys, order};
+	ReadStoredRows(ids, users, count, false, OnProbedRow, &probes);
 }
 
 // Fills in variant_key from the catalog the get-or-create functions use
@@ -117,12 +136,12 @@ void NameVariants(QueuedKey *keys, int count)
 	}
 }
 
-// Formats and sends the batch. Runs inside CallCore: C++ containers only,
+// Formats the batch and writes it to Redis. Runs inside CallCore: C++ containers only,
 // no PostgreSQL call, so neither an exception nor a longjmp crosses it.
 // Keys and values go into one buffer, and rows stored by one statement
 // share their assigned_at text, so a batch costs a handful of allocations.
-bool SendBatch(redis::Link *link, const QueuedKey *keys, size_t count, const char *prefix,
-			   int ttl, char *error, size_t error_len)
+bool WriteBatch(redis::Link *link, const QueuedKey *keys, size_t count, const char *prefix,
+				int ttl, char *error, size_t error_len)
 {
 	std::string buffer;
 	std::vector<size_t> ends(2 * count);  // end of key i at 2i, of its value at 2i+1
@@ -167,31 +186,86 @@ bool SendBatch(redis::Link *link, const QueuedKey *keys, size_t count, const cha
 		}
 		start = value_end;
 	}
-	return link->Send(commands.data(), commands.size(), error, error_len);
+	return link->Write(commands.data(), commands.size(), error, error_len);
 }
 
-// Removes what was delivered: every queue row the batch read, or, for the
-// row the batch ended inside, the part it read. keys are sorted by queue id.
-void ForgetDelivered(const QueuedKey *keys, int count)
+// The part of one queue row a batch carries. Once the batch's replies are
+// read, the row is deleted (done == total) or advanced to done.
+struct RowSlice {
+	int64 queue_id;
+	int32 done;
+	int32 total;
+};
+
+// The batch written to Redis whose replies are not read yet: the worker
+// reads the next batch from PostgreSQL while Redis works on this one. It
+// outlives the transaction that read it, so it lives in TopMemoryContext.
+// It is valid only while the link still owes its replies: a closed or new
+// connection means those commands may not have arrived, and their queue
+// rows, never trimmed, are simply read again.
+struct InFlight {
+	RowSlice *rows = nullptr;
+	int nrows = 0;
+	int capacity = 0;
+	int commands = 0;
+	Oid extension = InvalidOid;  // queue ids name rows of this extension's queue only
+};
+InFlight in_flight;
+
+void DropInFlight()
 {
-	int64 *finished = static_cast<int64 *>(palloc(sizeof(int64) * count));
-	int nfinished = 0;
-	for (int i = 0; i < count; i++) {
+	in_flight.nrows = 0;
+	in_flight.commands = 0;
+}
+
+// Records keys (in queue order) as the batch in flight.
+void SetInFlight(const QueuedKey *keys, int count, Oid extension)
+{
+	if (in_flight.capacity < count) {
+		if (in_flight.rows != nullptr)
+			pfree(in_flight.rows);
+		in_flight.rows =
+			static_cast<RowSlice *>(MemoryContextAlloc(TopMemoryContext, sizeof(RowSlice) * count));
+		in_flight.capacity = count;
+	}
+	in_flight.nrows = 0;
+	for (int i = 0, first = 0; i < count; i++) {
 		bool last_of_row = i + 1 == count || keys[i + 1].queue_id != keys[i].queue_id;
 		if (!last_of_row)
 			continue;
-		int first = i;
-		while (first > 0 && keys[first - 1].queue_id == keys[i].queue_id)
-			first--;
-		int32 done = keys[i].delivered + (i - first + 1);
-		if (done >= keys[i].total) {
-			finished[nfinished++] = keys[i].queue_id;
-		} else {
-			Datum args[2] = {Int64GetDatum(keys[i].queue_id), Int32GetDatum(done)};
-			if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueAdvance), args, nullptr, false, 0) !=
-				SPI_OK_UPDATE)
-				elog(ERROR, "exp_assign: advancing the push queue failed");
+		in_flight.rows[in_flight.nrows++] =
+			RowSlice{keys[i].queue_id, keys[i].delivered + (i - first + 1), keys[i].total};
+		first = i + 1;
+	}
+	in_flight.commands = count;
+	in_flight.extension = extension;
+}
+
+// The queue ids of the batch in flight, ascending (its keys came in queue
+// order): the next batch leaves those rows out.
+int64 *InFlightIds()
+{
+	int64 *ids = static_cast<int64 *>(palloc(sizeof(int64) * (in_flight.nrows + 1)));
+	for (int i = 0; i < in_flight.nrows; i++)
+		ids[i] = in_flight.rows[i].queue_id;
+	return ids;
+}
+
+// Removes what the batch in flight delivered, once its replies are read.
+void ForgetInFlight()
+{
+	int64 *finished = static_cast<int64 *>(palloc(sizeof(int64) * (in_flight.nrows + 1)));
+	int nfinished = 0;
+	for (int i = 0; i < in_flight.nrows; i++) {
+		const RowSlice &row = in_flight.rows[i];
+		if (row.done >= row.total) {
+			finished[nfinished++] = row.queue_id;
+			continue;
 		}
+		Datum args[2] = {Int64GetDatum(row.queue_id), Int32GetDatum(row.done)};
+		if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueAdvance), args, nullptr, false, 0) !=
+			SPI_OK_UPDATE)
+			elog(ERROR, "exp_assign: advancing the push queue failed");
 	}
 	if (nfinished > 0) {
 		Datum ids = PointerGetDatum(construct_array(reinterpret_cast<Datum *>(finished), nfinished,
@@ -201,6 +275,23 @@ void ForgetDelivered(const QueuedKey *keys, int count)
 			SPI_OK_DELETE)
 			elog(ERROR, "exp_assign: trimming the push queue failed");
 	}
+	DropInFlight();
+}
+
+// Reads the replies of the batch in flight and trims the queue. False
+// (error set, connection closed) when Redis failed.
+bool Acknowledge(redis::Link *link, int64 *delivered, char *error, size_t error_len)
+{
+	bool ok = false;
+	size_t commands = static_cast<size_t>(in_flight.commands);
+	CallCore("reading Redis replies", [&] { ok = link->ReadReplies(commands, error, error_len); });
+	if (!ok) {
+		DropInFlight();
+		return false;
+	}
+	*delivered += in_flight.commands;
+	ForgetInFlight();
+	return true;
 }
 
 }  // namespace
@@ -214,13 +305,22 @@ bool ExtensionInstalled()
 	return installed;
 }
 
-DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *delivered, char *error,
+DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *counts, char *error,
 							size_t error_len)
 {
-	*delivered = 0;
+	*counts = DeliveryCounts{};
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	if (!OidIsValid(get_extension_oid("exp_assign", true))) {
+	Oid extension = get_extension_oid("exp_assign", true);
+	// A new connection owes nothing: what was in flight on the old one is
+	// still queued. A queue dropped and created again reuses the ids.
+	if (static_cast<size_t>(in_flight.commands) != link->Unanswered() ||
+		(in_flight.commands > 0 && in_flight.extension != extension)) {
+		DropInFlight();
+		if (link->Unanswered() > 0)
+			link->Close();
+	}
+	if (!OidIsValid(extension)) {
 		CommitTransactionCommand();
 		return DeliveryResult::kNoExtension;
 	}
@@ -228,40 +328,44 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *delivered,
 		elog(ERROR, "exp_assign: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	Datum limit = Int32GetDatum(batch_size);
-	// read_only: the batch and the variant names share the snapshot pushed above.
-	if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueBatch), &limit, nullptr, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "exp_assign: reading the push queue failed");
-	int count = static_cast<int>(SPI_processed);
+	QueueEntry *entries = static_cast<QueueEntry *>(palloc(sizeof(QueueEntry) * batch_size));
+	int count = ReadQueueHead(batch_size, InFlightIds(), in_flight.nrows, entries);
+	// Keys come in queue order and were all read, with the rows they name,
+	// in one snapshot: a key queued twice in the batch gets the same command
+	// twice. Batches go out in the order of their snapshots, on one
+	// connection, so a later state of a key always reaches Redis after an
+	// earlier one.
 	QueuedKey *keys = static_cast<QueuedKey *>(palloc(sizeof(QueuedKey) * (count + 1)));
 	for (int i = 0; i < count; i++)
-		keys[i] = ReadKey(SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
-	// Every key was read in one snapshot, so a key queued twice in the batch
-	// gets the same command twice: the commands commute, and the batch can
-	// go in any order. Sorting by queue id groups what ForgetDelivered trims.
-	qsort(keys, count, sizeof(QueuedKey), CompareQueueId);
+		keys[i] = FromEntry(entries[i]);
 	ReadRows(keys, count);
 	NameVariants(keys, count);
+	counts->read = count;
 
-	DeliveryResult result = DeliveryResult::kDelivered;
+	bool ok = true;
 	if (count > 0) {
-		bool sent = false;
 		const char *prefix = redis_key_prefix;
 		int ttl = redis_ttl;
 		CallCore("pushing to Redis",
-				 [&] { sent = SendBatch(link, keys, count, prefix, ttl, error, error_len); });
-		if (sent) {
-			ForgetDelivered(keys, count);
-			*delivered = count;
-		} else {
-			result = DeliveryResult::kRedisFailed;
-		}
+				 [&] { ok = WriteBatch(link, keys, count, prefix, ttl, error, error_len); });
+		if (!ok)
+			DropInFlight();
+	}
+	// Redis now holds this batch behind the one in flight: acknowledge that
+	// one, and make this one the batch in flight, unless the queue ran dry,
+	// when there is nothing to overlap and the worker is about to idle.
+	if (ok && in_flight.commands > 0)
+		ok = Acknowledge(link, &counts->delivered, error, error_len);
+	if (ok && count > 0) {
+		SetInFlight(keys, count, extension);
+		if (count < batch_size)
+			ok = Acknowledge(link, &counts->delivered, error, error_len);
 	}
 
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	return result;
+	return ok ? DeliveryResult::kDelivered : DeliveryResult::kRedisFailed;
 }
 
 }  // namespace exp_assign::pg

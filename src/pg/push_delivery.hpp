@@ -1,6 +1,9 @@
-// One delivery step of the push worker: the oldest queued keys, sent to
-// Redis as SETEX (row exists) or DEL (row gone) in one pipeline, then
-// removed from the queue in the same transaction that read them.
+// One delivery step of the push worker: the oldest queued keys, read with
+// the rows they name now and written to Redis as SETEX (row exists) or DEL
+// (row gone) in one pipeline. The replies are read one step later, while
+// Redis works and this step reads the next batch; only then are the keys
+// removed from the queue. When the queue runs dry the step waits for its
+// own replies, so an idle worker has nothing in flight.
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -9,9 +12,14 @@
 namespace exp_assign::pg {
 
 enum class DeliveryResult {
-	kDelivered,         // *keys keys sent and removed from the queue (0: queue empty)
-	kNoExtension,       // exp_assign is not installed in this database (yet)
-	kRedisFailed,       // nothing removed; error says why
+	kDelivered,    // counts say what was read and what was acknowledged
+	kNoExtension,  // exp_assign is not installed in this database (yet)
+	kRedisFailed,  // nothing acknowledged; error says why; the keys stay queued
+};
+
+struct DeliveryCounts {
+	int64 read = 0;       // keys read from the queue and written to Redis
+	int64 delivered = 0;  // keys whose replies were read and which left the queue
 };
 
 // Whether CREATE EXTENSION exp_assign has run in this database (one
@@ -19,8 +27,9 @@ enum class DeliveryResult {
 bool ExtensionInstalled();
 
 // Runs one transaction. Errors from PostgreSQL propagate (the worker exits
-// and is restarted); Redis failures are returned.
-DeliveryResult DeliverBatch(redis::Link *link, int batch_size, int64 *keys, char *error,
+// and is restarted); Redis failures are returned. A batch shorter than
+// batch_size means the queue is drained and nothing is left in flight.
+DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *counts, char *error,
 							size_t error_len);
 
 }  // namespace exp_assign::pg

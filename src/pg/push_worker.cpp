@@ -122,9 +122,9 @@ redis::LinkOptions CurrentOptions()
 				continue;
 			}
 		}
-		int64 keys = 0;
+		DeliveryCounts counts;
 		pgstat_report_activity(STATE_RUNNING, "exp_assign: pushing queued keys to Redis");
-		DeliveryResult result = DeliverBatch(&link, redis_batch_size, &keys, error, sizeof error);
+		DeliveryResult result = DeliverBatch(&link, redis_batch_size, &counts, error, sizeof error);
 		pgstat_report_activity(STATE_IDLE, "exp_assign: waiting for queued keys");
 		switch (result) {
 			case DeliveryResult::kNoExtension:
@@ -138,9 +138,9 @@ redis::LinkOptions CurrentOptions()
 				break;
 			case DeliveryResult::kDelivered:
 				failures = 0;
-				if (keys > 0)
-					RecordPushed(keys);
-				if (keys < redis_batch_size) {
+				if (counts.delivered > 0)
+					RecordPushed(counts.delivered);
+				if (counts.read < redis_batch_size) {
 					SetPushState(PushState::kIdle, true);
 					Wait(kPollMs);
 				} else {

@@ -36,23 +36,6 @@ const QueryText kQueries[] = {
 	 " RETURNING experiment_id, user_id, assigned_at",
 	 4,
 	 {INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID}},
-	// kQueueBatch: at most $1 keys from the head of the queue. Each queue
-	// row is sliced to what fits, so a batch reads $1 keys whatever the
-	// backlog, and every row it touches is read whole: what to trim does not
-	// depend on the order of the result, so there is no ORDER BY. The rows
-	// the keys name are read afterwards by primary-key probes.
-	{"SELECT q.id, q.delivered, q.key_count, k.experiment_id, k.user_id"
-	 "  FROM (SELECT r.id, r.delivered, r.key_count, r.experiment_ids, r.user_ids,"
-	 "               coalesce(sum(r.key_count - r.delivered) OVER (ORDER BY r.id"
-	 "                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before"
-	 "          FROM (SELECT * FROM exp_assign.push_queue ORDER BY id LIMIT $1) r) q"
-	 "  CROSS JOIN LATERAL unnest("
-	 "       q.experiment_ids[q.delivered + 1 : q.delivered + ($1 - q.before)::int4],"
-	 "       q.user_ids[q.delivered + 1 : q.delivered + ($1 - q.before)::int4])"
-	 "       AS k(experiment_id, user_id)"
-	 " WHERE q.before < $1",
-	 1,
-	 {INT4OID}},
 	// kQueueDelete
 	{"DELETE FROM exp_assign.push_queue WHERE id = ANY ($1)", 1, {INT8ARRAYOID}},
 	// kQueueAdvance

@@ -8,6 +8,7 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "storage/bufmgr.h"
 #include "catalog/namespace.h"
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
@@ -46,6 +47,91 @@ void ReadByStatement(const int32 *experiment_ids, const Datum *user_ids, size_t 
 	RunPlanStreaming(SqlPlan::kFindExisting, params, 2, !fresh_snapshot, OnFallbackRow, &state);
 }
 
+struct Columns {
+	AttrNumber experiment_id;
+	AttrNumber user_id;
+	AttrNumber variant_id;
+	AttrNumber version;
+	AttrNumber assigned_at;
+};
+
+StoredRow RowOf(TupleTableSlot *slot, const Columns &columns)
+{
+	bool isnull;
+	return StoredRow{DatumGetInt32(slot_getattr(slot, columns.variant_id, &isnull)),
+					 DatumGetInt32(slot_getattr(slot, columns.version, &isnull)),
+					 DatumGetTimestampTz(slot_getattr(slot, columns.assigned_at, &isnull))};
+}
+
+// Rows one statement inserted lie next to each other in the heap, in the
+// order they were inserted, which is the lock order the callers probe in: a
+// cohort's rows, a page load's rows of one user, a queue row's keys. So the
+// tuple after the one just found is often the next pair's row, and reading
+// it costs one heap page access instead of a descent of the primary key.
+// It is that pair's row when it is visible in the snapshot and holds the
+// pair: the primary key lets one snapshot see at most one such tuple. When
+// the guesses keep missing, the hint stops guessing.
+class NeighbourHint {
+public:
+	bool Worth() const { return valid_ && (misses_ < 4 || hits_ >= misses_); }
+
+	void Found(ItemPointerData tid)
+	{
+		tid_ = tid;
+		valid_ = true;
+	}
+
+	bool Fetch(Relation heap, Snapshot snapshot, TupleTableSlot *slot, const Columns &columns,
+			   int32 experiment_id, Datum user_id)
+	{
+		// The next line pointer on the page, else the first of the next page
+		// (a heap_fetch past the last line pointer just finds nothing).
+		ItemPointerData next = tid_;
+		ItemPointerSetOffsetNumber(&next, OffsetNumberNext(ItemPointerGetOffsetNumber(&tid_)));
+		if (TryFetch(heap, snapshot, slot, columns, next, experiment_id, user_id))
+			return true;
+		BlockNumber block = ItemPointerGetBlockNumber(&tid_) + 1;
+		// Blocks are never removed under our lock; the size is asked once,
+		// and only here, since asking costs a system call.
+		if (nblocks_ == InvalidBlockNumber)
+			nblocks_ = RelationGetNumberOfBlocks(heap);
+		if (block < nblocks_) {
+			ItemPointerSet(&next, block, FirstOffsetNumber);
+			if (TryFetch(heap, snapshot, slot, columns, next, experiment_id, user_id))
+				return true;
+		}
+		misses_++;
+		valid_ = false;
+		return false;
+	}
+
+private:
+	bool TryFetch(Relation heap, Snapshot snapshot, TupleTableSlot *slot, const Columns &columns,
+				  ItemPointerData tid, int32 experiment_id, Datum user_id)
+	{
+		if (!table_tuple_fetch_row_version(heap, &tid, snapshot, slot))
+			return false;
+		bool isnull;
+		if (DatumGetInt32(slot_getattr(slot, columns.experiment_id, &isnull)) != experiment_id)
+			return false;
+		text *found = DatumGetTextPP(slot_getattr(slot, columns.user_id, &isnull));
+		text *wanted = DatumGetTextPP(user_id);
+		// The column's collation is "C": equal means the same bytes.
+		size_t len = VARSIZE_ANY_EXHDR(wanted);
+		if (VARSIZE_ANY_EXHDR(found) != len || memcmp(VARDATA_ANY(found), VARDATA_ANY(wanted), len) != 0)
+			return false;
+		tid_ = tid;
+		hits_++;
+		return true;
+	}
+
+	BlockNumber nblocks_ = InvalidBlockNumber;
+	ItemPointerData tid_{};
+	bool valid_ = false;
+	int hits_ = 0;
+	int misses_ = 0;
+};
+
 }  // namespace
 
 void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n,
@@ -77,24 +163,30 @@ void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n
 	Relation heap = table_open(relid, AccessShareLock);
 	Oid index_id = RelationGetPrimaryKeyIndex(heap);
 	Relation index = index_open(index_id, AccessShareLock);
-	AttrNumber variant_att = attnameAttNum(heap, "variant_id", false);
-	AttrNumber version_att = attnameAttNum(heap, "version", false);
-	AttrNumber assigned_att = attnameAttNum(heap, "assigned_at", false);
+	Columns columns{};
+	columns.experiment_id = static_cast<AttrNumber>(attnameAttNum(heap, "experiment_id", false));
+	columns.user_id = static_cast<AttrNumber>(attnameAttNum(heap, "user_id", false));
+	columns.variant_id = static_cast<AttrNumber>(attnameAttNum(heap, "variant_id", false));
+	columns.version = static_cast<AttrNumber>(attnameAttNum(heap, "version", false));
+	columns.assigned_at = static_cast<AttrNumber>(attnameAttNum(heap, "assigned_at", false));
 
-	IndexScanDesc scan = index_beginscan(heap, index, GetActiveSnapshot(), 2, 0);
+	Snapshot snapshot = GetActiveSnapshot();
+	IndexScanDesc scan = index_beginscan(heap, index, snapshot, 2, 0);
 	TupleTableSlot *slot = table_slot_create(heap, nullptr);
+	NeighbourHint hint;
 	for (size_t k = 0; k < n; k++) {
+		if (hint.Worth() && hint.Fetch(heap, snapshot, slot, columns, experiment_ids[k], user_ids[k])) {
+			on_row(k, RowOf(slot, columns), arg);
+			continue;
+		}
 		ScanKeyData keys[2];
 		ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(experiment_ids[k]));
 		ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ, user_ids[k]);
 		keys[1].sk_collation = index->rd_indcollation[1];
 		index_rescan(scan, keys, 2, nullptr, 0);
 		if (index_getnext_slot(scan, ForwardScanDirection, slot)) {
-			bool isnull;
-			StoredRow row{DatumGetInt32(slot_getattr(slot, variant_att, &isnull)),
-						  DatumGetInt32(slot_getattr(slot, version_att, &isnull)),
-						  DatumGetTimestampTz(slot_getattr(slot, assigned_att, &isnull))};
-			on_row(k, row, arg);
+			hint.Found(slot->tts_tid);
+			on_row(k, RowOf(slot, columns), arg);
 		}
 	}
 	ExecDropSingleTupleTableSlot(slot);

@@ -95,7 +95,7 @@ bool Link::Simple(int argc, const char **argv, const size_t *argvlen, char *erro
 	return ok;
 }
 
-bool Link::Send(const Command *commands, size_t count, char *error, size_t error_len) noexcept
+bool Link::Write(const Command *commands, size_t count, char *error, size_t error_len) noexcept
 {
 	if (context_ == nullptr) {
 		std::snprintf(error, error_len, "not connected to Redis");
@@ -110,8 +110,32 @@ bool Link::Send(const Command *commands, size_t count, char *error, size_t error
 			return false;
 		}
 	}
-	// Every reply is read even after an error reply, so the stream stays in
-	// step; the batch then counts as failed as a whole.
+	// The socket blocks, so each call writes what the kernel takes; Redis
+	// buffers its replies, so writing everything first cannot deadlock.
+	for (int done = 0; !done;) {
+		if (redisBufferWrite(context_, &done) != REDIS_OK) {
+			Fail("Redis connection failed", error, error_len);
+			return false;
+		}
+	}
+	unanswered_ += count;
+	return true;
+}
+
+bool Link::ReadReplies(size_t count, char *error, size_t error_len) noexcept
+{
+	if (context_ == nullptr) {
+		std::snprintf(error, error_len, "not connected to Redis");
+		return false;
+	}
+	// Every reply is read even after an error reply, so the message in
+	// error is the first one; the connection is closed anyway.
+	if (count > unanswered_) {
+		std::snprintf(error, error_len, "no reply is due for %zu of %zu Redis commands",
+					  count - unanswered_, count);
+		Close();
+		return false;
+	}
 	bool ok = true;
 	for (size_t i = 0; i < count; i++) {
 		void *raw = nullptr;
@@ -119,6 +143,7 @@ bool Link::Send(const Command *commands, size_t count, char *error, size_t error
 			Fail("Redis connection failed", error, error_len);
 			return false;
 		}
+		unanswered_--;
 		redisReply *reply = static_cast<redisReply *>(raw);
 		if (reply->type == REDIS_REPLY_ERROR && ok) {
 			ReplyError(reply, error, error_len);
@@ -136,6 +161,7 @@ void Link::Close() noexcept
 	if (context_ != nullptr)
 		redisFree(context_);
 	context_ = nullptr;
+	unanswered_ = 0;
 }
 
 }  // namespace exp_assign::redis

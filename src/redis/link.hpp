@@ -31,15 +31,26 @@ class Link {
 public:
 	bool Connected() const noexcept { return context_ != nullptr; }
 
+	// Commands written on this connection whose replies are not read yet
+	// (0 after Close and on a new connection).
+	size_t Unanswered() const noexcept { return unanswered_; }
+
 	// Connects, sets the command timeout, authenticates and selects the
 	// database. On failure writes a message to error and stays closed.
 	bool Connect(const LinkOptions &options, char *error, size_t error_len) noexcept;
 
-	// Appends every command, then reads every reply. False, with the first
-	// problem in error, when any write, read or reply failed: the caller must
-	// treat the whole batch as not delivered. The connection is closed on
-	// failure, since hiredis contexts cannot be reused after an error.
-	bool Send(const Command *commands, size_t count, char *error, size_t error_len) noexcept;
+	// Appends every command and writes them all to the socket, without
+	// waiting for a reply: the worker reads its next batch from PostgreSQL
+	// while Redis works on this one. False, with the reason in error, when
+	// a command could not be queued or written; the connection is then closed.
+	bool Write(const Command *commands, size_t count, char *error, size_t error_len) noexcept;
+
+	// Reads the replies to the oldest count commands written. False, with
+	// the first problem in error, when a read failed or any reply was an
+	// error: the caller must treat every command written so far as not
+	// delivered. The connection is closed on failure, since hiredis contexts
+	// cannot be reused after an error.
+	bool ReadReplies(size_t count, char *error, size_t error_len) noexcept;
 
 	void Close() noexcept;
 
@@ -49,6 +60,7 @@ private:
 	void Fail(const char *what, char *error, size_t error_len) noexcept;
 
 	redisContext *context_ = nullptr;
+	size_t unanswered_ = 0;
 };
 
 }  // namespace exp_assign::redis

@@ -8,7 +8,7 @@
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;
-SELECT plan(189);
+SELECT plan(193);
 
 -- A query's rows as a jsonb array, without assigned_at (a timestamp).
 CREATE FUNCTION pg_temp.rows_of(query text) RETURNS jsonb
@@ -489,6 +489,41 @@ SELECT is((SELECT count(*)::int FROM exp_assign.exp_assign_bulk(experiment_ids =
         + (SELECT count(*)::int FROM exp_assign.exp_assign_cohort(user_ids => ARRAY['n_2'], experiment_id => 810002))
         + (SELECT count(*)::int FROM exp_assign.exp_assign_user(experiment_ids => ARRAY[810002], user_id => 'n_3')),
           3, 'the functions take their arguments by the contract''s names');
+
+-- Stored rows are read back through the heap neighbour of the row found
+-- before (rows of one statement lie side by side): a neighbour updated or
+-- deleted since must not be taken for the stored row.
+CREATE TEMP TABLE nb_first AS
+SELECT user_id, variant_id, version FROM exp_assign.exp_assign_cohort(810006,
+    ARRAY(SELECT 'nb_' || g FROM generate_series(1, 300) g));
+UPDATE exp_assign.assignments SET variant_id = 8100601 + 8100602 - variant_id, version = 7
+ WHERE experiment_id = 810006 AND user_id IN ('nb_150', 'nb_151');
+DELETE FROM exp_assign.assignments WHERE experiment_id = 810006 AND user_id IN ('nb_160', 'nb_2');
+SELECT results_eq(
+    $$SELECT user_id, variant_id, version, source FROM exp_assign.exp_assign_cohort(810006,
+          ARRAY(SELECT 'nb_' || g FROM generate_series(1, 300) g)) ORDER BY user_id COLLATE "C"$$,
+    $$SELECT f.user_id, CASE WHEN f.user_id IN ('nb_150', 'nb_151') THEN 8100601 + 8100602 - f.variant_id
+                             ELSE f.variant_id END,
+             CASE WHEN f.user_id IN ('nb_150', 'nb_151') THEN 7 ELSE f.version END,
+             CASE WHEN f.user_id IN ('nb_160', 'nb_2') THEN 'new' ELSE 'existing' END
+        FROM nb_first f ORDER BY f.user_id COLLATE "C"$$,
+    'cohort read back: updated rows give their new values, deleted rows are created again, the rest is stored');
+SELECT results_eq(
+    $$SELECT a.user_id COLLATE "default", a.variant_id, a.version FROM exp_assign.assignments a
+       WHERE a.experiment_id = 810006 AND a.user_id LIKE 'nb\_%' ORDER BY a.user_id$$,
+    $$SELECT user_id, variant_id, version FROM exp_assign.exp_assign_cohort(810006,
+          ARRAY(SELECT 'nb_' || g FROM generate_series(1, 300) g)) ORDER BY user_id COLLATE "C"$$,
+    'cohort read back: every row returned is the stored one');
+SELECT is((SELECT count(*)::int FROM exp_assign.exp_assign_user('nb_page', ARRAY[810002, 810006, 810007])), 3,
+          'page load: three rows created side by side');
+DELETE FROM exp_assign.assignments WHERE user_id = 'nb_page' AND experiment_id = 810006;
+UPDATE exp_assign.assignments SET version = 9 WHERE user_id = 'nb_page' AND experiment_id = 810007;
+SELECT results_eq(
+    $$SELECT experiment_id, version, source FROM exp_assign.exp_assign_user('nb_page', ARRAY[810002, 810006, 810007])$$,
+    $$VALUES (810002, 1, 'existing'::text),
+             (810006, (SELECT version FROM exp_assign.experiments WHERE id = 810006), 'new'),
+             (810007, 9, 'existing')$$,
+    'page load read back: a deleted neighbour is created again, an updated one gives its new version');
 
 SELECT * FROM finish();
 ROLLBACK;
