@@ -21,12 +21,15 @@ namespace exp_assign::pg {
 
 namespace {
 
+// Fewest keys one delivery transaction takes from the queue.
+constexpr int kMinChunk = 500;
+
 // One queued key with the row it names now, copied out of SPI as plain data
 // so the Redis step below runs with no PostgreSQL call inside it.
 struct QueuedKey {
 	int64 queue_id;
-	int32 delivered;  // keys of this queue row delivered before this batch
-	int32 total;      // keys in this queue row
+	int32 position;  // in the queue row's arrays
+	int32 total;     // keys in the queue row
 	int32 experiment_id;
 	Datum user_datum;  // text, database encoding
 	const char *user;  // UTF-8
@@ -46,7 +49,7 @@ QueuedKey FromEntry(const QueueEntry &entry)
 {
 	QueuedKey key{};
 	key.queue_id = entry.queue_id;
-	key.delivered = entry.delivered;
+	key.position = entry.position;
 	key.total = entry.total;
 	key.experiment_id = entry.experiment_id;
 	key.user_datum = entry.user_id;
@@ -70,42 +73,19 @@ void OnStoredRow(size_t k, const StoredRow &row, void *arg)
 		key.assigned_unix_micros = row.assigned_at + kUnixEpochInPostgresMicros;
 }
 
-struct ProbeOrder {
-	QueuedKey *keys;
-	const int *order;  // probe k reads keys[order[k]]
-};
-
-void OnProbedRow(size_t k, const StoredRow &row, void *arg)
-{
-	auto *probes = static_cast<ProbeOrder *>(arg);
-	OnStoredRow(static_cast<size_t>(probes->order[k]), row, probes->keys);
-}
-
-// Reads the row each key names now, in the batch's snapshot. The probes go
-// in primary-key order: consecutive descents then share the index pages
-// near the root, which stay in the CPU cache.
+// Reads the row each key names now, in the batch's snapshot. Keys go in
+// queue order, which is the order their rows were written: rows written by
+// one statement lie side by side in the heap, and ReadStoredRows reads them
+// there without descending the primary key.
 void ReadRows(QueuedKey *keys, int count)
 {
-	int *order = static_cast<int *>(palloc(sizeof(int) * (count + 1)));
-	for (int i = 0; i < count; i++)
-		order[i] = i;
-	std::sort(order, order + count, [keys](int a, int b) {
-		if (keys[a].experiment_id != keys[b].experiment_id)
-			return keys[a].experiment_id < keys[b].experiment_id;
-		text *x = DatumGetTextPP(keys[a].user_datum);
-		text *y = DatumGetTextPP(keys[b].user_datum);
-		size_t xlen = VARSIZE_ANY_EXHDR(x), ylen = VARSIZE_ANY_EXHDR(y);
-		int c = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), std::min(xlen, ylen));
-		return c != 0 ? c < 0 : xlen < ylen;
-	});
 	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
 	Datum *users = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
-	for (int k = 0; k < count; k++) {
-		ids[k] = keys[order[k]].experiment_id;
-		users[k] = keys[order[k]].user_datum;
+	for (int i = 0; i < count; i++) {
+		ids[i] = keys[i].experiment_id;
+		users[i] = keys[i].user_datum;
 	}
-	ProbeOrder probes{keys, order};
-	ReadStoredRows(ids, users, count, false, OnProbedRow, &probes);
+	ReadStoredRows(ids, users, count, false, OnStoredRow, keys);
 }
 
 // Fills in variant_key from the catalog the get-or-create functions use
@@ -136,16 +116,21 @@ void NameVariants(QueuedKey *keys, int count)
 	}
 }
 
-// Formats the batch and writes it to Redis. Runs inside CallCore: C++ containers only,
-// no PostgreSQL call, so neither an exception nor a longjmp crosses it.
+// The commands for keys: SETEX of the current row, or DEL when it is gone.
 // Keys and values go into one buffer, and rows stored by one statement
-// share their assigned_at text, so a batch costs a handful of allocations.
-bool WriteBatch(redis::Link *link, const QueuedKey *keys, size_t count, const char *prefix,
-				int ttl, char *error, size_t error_len)
-{
+// share their assigned_at text, so a chunk costs a handful of allocations.
+// C++ containers only: runs inside CallCore.
+struct Commands {
 	std::string buffer;
+	std::string ttl_text;
+	std::vector<redis::Command> list;
+};
+
+void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, int ttl, Commands *out)
+{
+	std::string &buffer = out->buffer;
 	std::vector<size_t> ends(2 * count);  // end of key i at 2i, of its value at 2i+1
-	const std::string ttl_text = std::to_string(ttl);
+	out->ttl_text = std::to_string(ttl);
 	int64 last_assigned_at = 0;
 	std::string assigned_at_text;
 	for (size_t i = 0; i < count; i++) {
@@ -164,10 +149,10 @@ bool WriteBatch(redis::Link *link, const QueuedKey *keys, size_t count, const ch
 		ends[2 * i + 1] = buffer.size();
 	}
 	// Pointers into buffer only now, when it no longer grows.
-	std::vector<redis::Command> commands(count);
+	out->list.resize(count);
 	size_t start = 0;
 	for (size_t i = 0; i < count; i++) {
-		redis::Command &c = commands[i];
+		redis::Command &c = out->list[i];
 		size_t key_end = ends[2 * i], value_end = ends[2 * i + 1];
 		c.argv[1] = buffer.data() + start;
 		c.argvlen[1] = key_end - start;
@@ -175,8 +160,8 @@ bool WriteBatch(redis::Link *link, const QueuedKey *keys, size_t count, const ch
 			c.argc = 4;
 			c.argv[0] = "SETEX";
 			c.argvlen[0] = 5;
-			c.argv[2] = ttl_text.data();
-			c.argvlen[2] = ttl_text.size();
+			c.argv[2] = out->ttl_text.data();
+			c.argvlen[2] = out->ttl_text.size();
 			c.argv[3] = buffer.data() + key_end;
 			c.argvlen[3] = value_end - key_end;
 		} else {
@@ -186,7 +171,40 @@ bool WriteBatch(redis::Link *link, const QueuedKey *keys, size_t count, const ch
 		}
 		start = value_end;
 	}
-	return link->Write(commands.data(), commands.size(), error, error_len);
+}
+
+// Sends a chunk as pipelines of batch_size commands. Before each pipeline
+// goes out, the replies owed for everything before the previous one are
+// read: the batch in flight from the last transaction first, then this
+// chunk's earlier pipelines. So Redis always has the next pipeline while the
+// worker waits, and at most two are outstanding. The last pipeline stays in
+// flight unless flush is set. *acknowledged: keys of the chunk (a prefix)
+// whose replies were read. False, with error set and the connection closed,
+// when Redis failed: nothing written since the last commit counts then.
+bool SendChunk(redis::Link *link, const redis::Command *commands, size_t count, size_t batch_size,
+			   bool flush, size_t *acknowledged, char *error, size_t error_len)
+{
+	*acknowledged = 0;
+	size_t written = 0;
+	size_t owed_before = link->Unanswered();  // the batch in flight, answered first
+	size_t previous = 0;                      // the chunk's pipeline before the current one
+	while (written < count) {
+		size_t n = std::min(batch_size, count - written);
+		if (!link->Write(commands + written, n, error, error_len))
+			return false;
+		if (!link->ReadReplies(owed_before + previous, error, error_len))
+			return false;
+		*acknowledged = written;  // every pipeline before the current one
+		owed_before = 0;
+		previous = n;
+		written += n;
+	}
+	if (flush) {
+		if (!link->ReadReplies(link->Unanswered(), error, error_len))
+			return false;
+		*acknowledged = count;
+	}
+	return true;
 }
 
 // The part of one queue row a batch carries. Once the batch's replies are
@@ -197,67 +215,25 @@ struct RowSlice {
 	int32 total;
 };
 
-// The batch written to Redis whose replies are not read yet: the worker
-// reads the next batch from PostgreSQL while Redis works on this one. It
-// outlives the transaction that read it, so it lives in TopMemoryContext.
-// It is valid only while the link still owes its replies: a closed or new
-// connection means those commands may not have arrived, and their queue
-// rows, never trimmed, are simply read again.
-struct InFlight {
-	RowSlice *rows = nullptr;
-	int nrows = 0;
-	int capacity = 0;
-	int commands = 0;
-	Oid extension = InvalidOid;  // queue ids name rows of this extension's queue only
-};
-InFlight in_flight;
-
-void DropInFlight()
+// The slices of the queue rows keys[from, to) belong to (keys in queue
+// order), in out (room for to - from). Returns how many.
+int SliceRows(const QueuedKey *keys, int from, int to, RowSlice *out)
 {
-	in_flight.nrows = 0;
-	in_flight.commands = 0;
-}
-
-// Records keys (in queue order) as the batch in flight.
-void SetInFlight(const QueuedKey *keys, int count, Oid extension)
-{
-	if (in_flight.capacity < count) {
-		if (in_flight.rows != nullptr)
-			pfree(in_flight.rows);
-		in_flight.rows =
-			static_cast<RowSlice *>(MemoryContextAlloc(TopMemoryContext, sizeof(RowSlice) * count));
-		in_flight.capacity = count;
+	int n = 0;
+	for (int i = from; i < to; i++) {
+		if (i + 1 == to || keys[i + 1].queue_id != keys[i].queue_id)
+			out[n++] = RowSlice{keys[i].queue_id, keys[i].position + 1, keys[i].total};
 	}
-	in_flight.nrows = 0;
-	for (int i = 0, first = 0; i < count; i++) {
-		bool last_of_row = i + 1 == count || keys[i + 1].queue_id != keys[i].queue_id;
-		if (!last_of_row)
-			continue;
-		in_flight.rows[in_flight.nrows++] =
-			RowSlice{keys[i].queue_id, keys[i].delivered + (i - first + 1), keys[i].total};
-		first = i + 1;
-	}
-	in_flight.commands = count;
-	in_flight.extension = extension;
+	return n;
 }
 
-// The queue ids of the batch in flight, ascending (its keys came in queue
-// order): the next batch leaves those rows out.
-int64 *InFlightIds()
+// Removes from the queue what the slices delivered.
+void TrimQueue(const RowSlice *rows, int nrows)
 {
-	int64 *ids = static_cast<int64 *>(palloc(sizeof(int64) * (in_flight.nrows + 1)));
-	for (int i = 0; i < in_flight.nrows; i++)
-		ids[i] = in_flight.rows[i].queue_id;
-	return ids;
-}
-
-// Removes what the batch in flight delivered, once its replies are read.
-void ForgetInFlight()
-{
-	int64 *finished = static_cast<int64 *>(palloc(sizeof(int64) * (in_flight.nrows + 1)));
+	int64 *finished = static_cast<int64 *>(palloc(sizeof(int64) * (nrows + 1)));
 	int nfinished = 0;
-	for (int i = 0; i < in_flight.nrows; i++) {
-		const RowSlice &row = in_flight.rows[i];
+	for (int i = 0; i < nrows; i++) {
+		const RowSlice &row = rows[i];
 		if (row.done >= row.total) {
 			finished[nfinished++] = row.queue_id;
 			continue;
@@ -275,23 +251,52 @@ void ForgetInFlight()
 			SPI_OK_DELETE)
 			elog(ERROR, "exp_assign: trimming the push queue failed");
 	}
-	DropInFlight();
 }
 
-// Reads the replies of the batch in flight and trims the queue. False
-// (error set, connection closed) when Redis failed.
-bool Acknowledge(redis::Link *link, int64 *delivered, char *error, size_t error_len)
+// The pipeline written to Redis whose replies are not read yet: the worker
+// reads the next chunk from PostgreSQL while Redis works on it. It outlives
+// the transaction that read it, so it lives in TopMemoryContext. It is valid
+// only while the link still owes its replies: a closed or new connection
+// means those commands may not have arrived, and their queue rows, never
+// trimmed, are simply read again.
+struct InFlight {
+	RowSlice *rows = nullptr;
+	int nrows = 0;
+	int capacity = 0;
+	int commands = 0;
+	Oid extension = InvalidOid;  // queue ids name rows of this extension's queue only
+};
+InFlight in_flight;
+
+void DropInFlight()
 {
-	bool ok = false;
-	size_t commands = static_cast<size_t>(in_flight.commands);
-	CallCore("reading Redis replies", [&] { ok = link->ReadReplies(commands, error, error_len); });
-	if (!ok) {
-		DropInFlight();
-		return false;
+	in_flight.nrows = 0;
+	in_flight.commands = 0;
+}
+
+// Records keys[from, to) (in queue order) as the pipeline in flight.
+void SetInFlight(const QueuedKey *keys, int from, int to, Oid extension)
+{
+	if (in_flight.capacity < to - from) {
+		if (in_flight.rows != nullptr)
+			pfree(in_flight.rows);
+		in_flight.rows = static_cast<RowSlice *>(
+			MemoryContextAlloc(TopMemoryContext, sizeof(RowSlice) * (to - from)));
+		in_flight.capacity = to - from;
 	}
-	*delivered += in_flight.commands;
-	ForgetInFlight();
-	return true;
+	in_flight.nrows = SliceRows(keys, from, to, in_flight.rows);
+	in_flight.commands = to - from;
+	in_flight.extension = extension;
+}
+
+// The queue ids of the pipeline in flight, ascending (its keys came in
+// queue order): the next chunk leaves those rows out.
+int64 *InFlightIds()
+{
+	int64 *ids = static_cast<int64 *>(palloc(sizeof(int64) * (in_flight.nrows + 1)));
+	for (int i = 0; i < in_flight.nrows; i++)
+		ids[i] = in_flight.rows[i].queue_id;
+	return ids;
 }
 
 }  // namespace
@@ -328,11 +333,15 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 		elog(ERROR, "exp_assign: SPI_connect failed");
 	PushActiveSnapshot(GetTransactionSnapshot());
 
-	QueueEntry *entries = static_cast<QueueEntry *>(palloc(sizeof(QueueEntry) * batch_size));
-	int count = ReadQueueHead(batch_size, InFlightIds(), in_flight.nrows, entries);
+	// A transaction takes at least kMinChunk keys whatever the pipeline
+	// size, so a small redis_batch_size costs round trips to Redis, not
+	// transactions.
+	int chunk = std::max(batch_size, kMinChunk);
+	QueueEntry *entries = static_cast<QueueEntry *>(palloc(sizeof(QueueEntry) * chunk));
+	int count = ReadQueueHead(chunk, InFlightIds(), in_flight.nrows, entries);
 	// Keys come in queue order and were all read, with the rows they name,
-	// in one snapshot: a key queued twice in the batch gets the same command
-	// twice. Batches go out in the order of their snapshots, on one
+	// in one snapshot: a key queued twice in the chunk gets the same command
+	// twice. Chunks go out in the order of their snapshots, on one
 	// connection, so a later state of a key always reaches Redis after an
 	// earlier one.
 	QueuedKey *keys = static_cast<QueuedKey *>(palloc(sizeof(QueuedKey) * (count + 1)));
@@ -341,25 +350,35 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 	ReadRows(keys, count);
 	NameVariants(keys, count);
 	counts->read = count;
+	// Short, with nothing in flight whose rows the read left out: the queue
+	// is drained. Then there is nothing to overlap: the last pipeline's
+	// replies are read now, and the worker idles with nothing in flight.
+	bool drained = count < chunk && in_flight.commands == 0;
+	bool flush = count < chunk;
+	counts->drained = drained;
 
 	bool ok = true;
-	if (count > 0) {
+	size_t acknowledged = 0;
+	if (count > 0 || in_flight.commands > 0) {
 		const char *prefix = redis_key_prefix;
 		int ttl = redis_ttl;
-		CallCore("pushing to Redis",
-				 [&] { ok = WriteBatch(link, keys, count, prefix, ttl, error, error_len); });
-		if (!ok)
-			DropInFlight();
+		size_t pipeline = static_cast<size_t>(batch_size);
+		CallCore("pushing to Redis", [&] {
+			Commands commands;
+			BuildCommands(keys, count, prefix, ttl, &commands);
+			ok = SendChunk(link, commands.list.data(), count, pipeline, flush, &acknowledged,
+						   error, error_len);
+		});
 	}
-	// Redis now holds this batch behind the one in flight: acknowledge that
-	// one, and make this one the batch in flight, unless the queue ran dry,
-	// when there is nothing to overlap and the worker is about to idle.
-	if (ok && in_flight.commands > 0)
-		ok = Acknowledge(link, &counts->delivered, error, error_len);
-	if (ok && count > 0) {
-		SetInFlight(keys, count, extension);
-		if (count < batch_size)
-			ok = Acknowledge(link, &counts->delivered, error, error_len);
+	if (ok) {
+		// The pipeline in flight before this chunk was answered first.
+		TrimQueue(in_flight.rows, in_flight.nrows);
+		counts->delivered = in_flight.commands + static_cast<int64>(acknowledged);
+		RowSlice *done = static_cast<RowSlice *>(palloc(sizeof(RowSlice) * (acknowledged + 1)));
+		TrimQueue(done, SliceRows(keys, 0, static_cast<int>(acknowledged), done));
+		SetInFlight(keys, static_cast<int>(acknowledged), count, extension);
+	} else {
+		DropInFlight();
 	}
 
 	SPI_finish();

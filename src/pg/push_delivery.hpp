@@ -20,6 +20,9 @@ enum class DeliveryResult {
 struct DeliveryCounts {
 	int64 read = 0;       // keys read from the queue and written to Redis
 	int64 delivered = 0;  // keys whose replies were read and which left the queue
+	// Nothing left to read: the batch came short with no batch in flight
+	// (whose rows, left out of the read, could have hidden more keys).
+	bool drained = false;
 };
 
 // Whether CREATE EXTENSION exp_assign has run in this database (one
@@ -28,7 +31,7 @@ bool ExtensionInstalled();
 
 // Runs one transaction. Errors from PostgreSQL propagate (the worker exits
 // and is restarted); Redis failures are returned. A batch shorter than
-// batch_size means the queue is drained and nothing is left in flight.
+// batch_size leaves nothing in flight.
 DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *counts, char *error,
 							size_t error_len);
 

@@ -140,7 +140,7 @@ redis::LinkOptions CurrentOptions()
 				failures = 0;
 				if (counts.delivered > 0)
 					RecordPushed(counts.delivered);
-				if (counts.read < redis_batch_size) {
+				if (counts.drained) {
 					SetPushState(PushState::kIdle, true);
 					Wait(kPollMs);
 				} else {

@@ -78,7 +78,7 @@ int ReadQueueHead(int limit, const int64 *skip, int nskip, QueueEntry *out)
 			elog(ERROR, "exp_assign: push_queue row " INT64_FORMAT " holds %d and %d keys, not %d",
 				 id, nexperiments, nusers, total);
 		for (int32 i = delivered; i < delivered + want; i++)
-			out[taken++] = QueueEntry{id, delivered, total, DatumGetInt32(experiment_values[i]),
+			out[taken++] = QueueEntry{id, i, total, DatumGetInt32(experiment_values[i]),
 									  user_values[i]};
 		pfree(experiment_values);
 		pfree(user_values);

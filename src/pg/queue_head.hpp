@@ -12,8 +12,8 @@ namespace exp_assign::pg {
 // One queued key: the queue row it belongs to and the pair it names.
 struct QueueEntry {
 	int64 queue_id;
-	int32 delivered;  // keys of the row delivered before (they precede this one)
-	int32 total;      // keys in the row
+	int32 position;  // 0-based, in the row's arrays; keys before delivered are never read
+	int32 total;     // keys in the row
 	int32 experiment_id;
 	Datum user_id;    // text, valid until the end of the transaction
 };
