@@ -8,7 +8,7 @@
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;
-SELECT plan(193);
+SELECT plan(197);
 
 -- A query's rows as a jsonb array, without assigned_at (a timestamp).
 CREATE FUNCTION pg_temp.rows_of(query text) RETURNS jsonb
@@ -524,6 +524,37 @@ SELECT results_eq(
              (810006, (SELECT version FROM exp_assign.experiments WHERE id = 810006), 'new'),
              (810007, 9, 'existing')$$,
     'page load read back: a deleted neighbour is created again, an updated one gives its new version');
+
+-- A large call of mostly new pairs inserts first and lets the insert find
+-- the stored rows: those must still win, also where the rule now leaves
+-- the user out, and in a paused experiment.
+INSERT INTO exp_assign.assignments (experiment_id, user_id, variant_id, version)
+SELECT 810006, 'if_' || g, 8100602 + 8100601 - (SELECT variant_id FROM exp_assign.exp_assign_peek('if_' || g, ARRAY[810006])), 42
+  FROM generate_series(1, 400, 80) g;
+INSERT INTO exp_assign.assignments (experiment_id, user_id, variant_id, version)
+SELECT 810001, u, 8100103, 43
+  FROM (SELECT 'if_' || g AS u FROM generate_series(1, 400) g) x
+ WHERE exp_assign.exp_assign_bucket(u, 'rule-seed-2026') >= 8684
+ ORDER BY u LIMIT 3;
+INSERT INTO exp_assign.assignments (experiment_id, user_id, variant_id, version)
+VALUES (810003, 'if_7', 8100301, 44), (810003, 'if_300', 8100301, 44);
+CREATE TEMP TABLE if_result AS
+SELECT * FROM exp_assign.exp_assign_matrix(ARRAY(SELECT 'if_' || g FROM generate_series(1, 400) g),
+                                           ARRAY[810006, 810001, 810003]);
+SELECT results_eq(
+    $$SELECT experiment_id, user_id COLLATE "C", variant_id, version FROM if_result WHERE source = 'existing' ORDER BY 1, 2$$,
+    $$SELECT experiment_id, user_id, variant_id, version FROM exp_assign.assignments
+       WHERE user_id LIKE 'if\_%' AND version IN (42, 43, 44) ORDER BY 1, 2$$,
+    'insert-first: every stored row comes back as it was stored, as existing');
+SELECT is((SELECT count(*)::int FROM if_result WHERE source = 'existing'), 10,
+          'insert-first: 5 stored rows against the rule, 3 where the rule says not enrolled, 2 in a paused experiment');
+SELECT is((SELECT count(*)::int FROM if_result WHERE experiment_id = 810003 AND source = 'new'), 0,
+          'insert-first: nothing is created in the paused experiment');
+SELECT is((SELECT count(*)::int FROM if_result r
+             JOIN exp_assign.exp_assign_peek(r.user_id, ARRAY[r.experiment_id]) p USING (experiment_id)
+            WHERE r.source = 'new' AND p.source = 'existing' AND p.variant_id = r.variant_id),
+          (SELECT count(*)::int FROM if_result WHERE source = 'new'),
+          'insert-first: every new row is stored with the variant returned');
 
 SELECT * FROM finish();
 ROLLBACK;
