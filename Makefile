@@ -27,6 +27,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies (Debian's server-dev is not built with
+# --enable-depend): every object is rebuilt when any header changes, so an
+# enum or struct change can never leave two objects disagreeing.
+$(OBJS): $(wildcard $(srcdir)/src/*/*.hpp)
+
 # ---------------------------------------------------------------------------
 # Unit tests of the core: plain C++17, no PostgreSQL, GoogleTest.
 # ---------------------------------------------------------------------------

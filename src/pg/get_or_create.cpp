@@ -96,18 +96,26 @@ void FindStored(Resolution &r, const uint32 *indices, size_t n, bool read_only)
 	pfree(users);
 }
 
-// Whether a large call's pairs are mostly without a stored row, judged by
-// looking up an evenly spaced sample of them (which then counts as looked
-// up). Then inserting first saves a primary-key descent per pair: the
-// insert checks for a conflict anyway. A stored pair costs the insert's
-// check plus a re-read, about three descents against one, hence the
-// threshold of a quarter. Small calls (a page load) look everything up.
-bool MostlyNew(Resolution &r, const uint32 *live, size_t nlive)
+// What a call's sample of stored rows says about the rest.
+enum class Expect : uint8 {
+	kStored,  // look every pair up first (small calls, or many stored rows)
+	kMixed,   // insert first; ON CONFLICT finds the stored rows
+	kAllNew,  // insert first without ON CONFLICT, falling back to kMixed
+};
+
+// Judges a large call by looking up an evenly spaced sample of its pairs
+// (which then count as looked up). Inserting first saves a primary-key
+// descent per new pair: the insert checks for a conflict anyway. A stored
+// pair costs the insert's check plus a re-read, about three descents
+// against one, hence the threshold of a quarter. With no stored row in the
+// sample, even the insert's conflict check is skipped. Small calls (a page
+// load) look everything up.
+Expect SampleStored(Resolution &r, const uint32 *live, size_t nlive)
 {
 	constexpr size_t kSmallCall = 256;
 	constexpr size_t kSample = 32;
 	if (nlive < kSmallCall)
-		return false;
+		return Expect::kStored;
 	uint32 sample[kSample];
 	for (size_t k = 0; k < kSample; k++)
 		sample[k] = live[k * nlive / kSample];
@@ -115,12 +123,14 @@ bool MostlyNew(Resolution &r, const uint32 *live, size_t nlive)
 	size_t stored = 0;
 	for (size_t k = 0; k < kSample; k++)
 		stored += r.source[sample[k]] == Source::kExisting;
-	return stored * 4 < kSample;
+	if (stored * 4 >= kSample)
+		return Expect::kStored;
+	return stored == 0 ? Expect::kAllNew : Expect::kMixed;
 }
 
 // Inserts the listed pairs (in lock order); those another transaction stored
 // first stay kPending.
-void InsertPending(Resolution &r, const uint32 *indices, size_t n)
+void InsertPending(Resolution &r, const uint32 *indices, size_t n, SqlPlan plan)
 {
 	Datum params[4];
 	PairParams(r, indices, n, &params[0], &params[1]);
@@ -132,7 +142,46 @@ void InsertPending(Resolution &r, const uint32 *indices, size_t n)
 	}
 	params[2] = Int4Array(variants, static_cast<int>(n));
 	params[3] = Int4Array(versions, static_cast<int>(n));
-	RunPlanStreaming(SqlPlan::kInsert, params, 4, false, OnInsertedRow, &r);
+	RunPlanStreaming(plan, params, 4, false, OnInsertedRow, &r);
+}
+
+// Inserts pairs believed new with a plain INSERT, in a subtransaction: one
+// that finds a stored pair (23505) is rolled back whole and returns false,
+// every pair still kPending, and the caller goes on with ON CONFLICT. Any
+// other error propagates. Plain C structs only in this frame: PG_TRY.
+bool InsertAllNew(Resolution &r, const uint32 *indices, size_t n)
+{
+	MemoryContext context = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	BeginInternalSubTransaction(nullptr);
+	MemoryContextSwitchTo(context);
+	bool inserted = false;
+	PG_TRY();
+	{
+		InsertPending(r, indices, n, SqlPlan::kInsertNew);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(context);
+		CurrentResourceOwner = owner;
+		inserted = true;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(context);
+		ErrorData *error = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(context);
+		CurrentResourceOwner = owner;
+		if (error->sqlerrcode != ERRCODE_UNIQUE_VIOLATION)
+			ReThrowError(error);
+		FreeErrorData(error);
+	}
+	PG_END_TRY();
+	if (!inserted) {
+		for (size_t k = 0; k < n; k++)
+			r.source[indices[k]] = Source::kPending;
+	}
+	return inserted;
 }
 
 // Keeps the indices whose pair is still kPending; returns how many.
@@ -197,14 +246,16 @@ size_t DecideMissing(Resolution &r, const uint32 *live, size_t nlive, Mode mode,
 
 // Inserts what is missing; a pair lost to a concurrent transaction comes
 // back as 'existing' from a re-read in a new statement.
-void StorePending(Resolution &r, uint32 *pending, size_t npending)
+void StorePending(Resolution &r, uint32 *pending, size_t npending, Expect expect)
 {
 	if (npending == 0)
 		return;
 	if (XactReadOnly)
 		RaiseReadOnly(r, pending[0]);
+	if (expect == Expect::kAllNew && InsertAllNew(r, pending, npending))
+		npending = KeepPending(r, pending, npending);
 	for (int round = 0; round < kMaxInsertRounds && npending > 0; round++) {
-		InsertPending(r, pending, npending);
+		InsertPending(r, pending, npending, SqlPlan::kInsert);
 		npending = KeepPending(r, pending, npending);
 		FindStored(r, pending, npending, false);
 		npending = KeepPending(r, pending, npending);
@@ -289,7 +340,8 @@ void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datu
 
 	uint32 *pending = AllocArray<uint32>(nlive);
 	size_t npending;
-	if (read_only || XactReadOnly || !MostlyNew(r, live, nlive)) {
+	Expect expect = read_only || XactReadOnly ? Expect::kStored : SampleStored(r, live, nlive);
+	if (expect == Expect::kStored) {
 		FindStored(r, live, nlive, read_only);
 		npending = DecideMissing(r, live, nlive, mode, pending);
 	} else {
@@ -307,7 +359,7 @@ void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datu
 		FindStored(r, untouched, nuntouched, false);
 		pfree(untouched);
 	}
-	StorePending(r, pending, npending);
+	StorePending(r, pending, npending, expect);
 	EmitRows(r, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo));
 
 	SPI_finish();

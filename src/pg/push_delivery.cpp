@@ -24,8 +24,8 @@ namespace {
 // Fewest keys one delivery transaction takes from the queue.
 constexpr int kMinChunk = 500;
 
-// One queued key with the row it names now, copied out of SPI as plain data
-// so the Redis step below runs with no PostgreSQL call inside it.
+// One queued key with the row it names now, as plain data, so that building
+// and sending the commands runs with no PostgreSQL call inside it.
 struct QueuedKey {
 	int64 queue_id;
 	int32 position;  // in the queue row's arrays
@@ -73,7 +73,7 @@ void OnStoredRow(size_t k, const StoredRow &row, void *arg)
 		key.assigned_unix_micros = row.assigned_at + kUnixEpochInPostgresMicros;
 }
 
-// Reads the row each key names now, in the batch's snapshot. Keys go in
+// Reads the row each key names now, in the chunk's snapshot. Keys go in
 // queue order, which is the order their rows were written: rows written by
 // one statement lie side by side in the heap, and ReadStoredRows reads them
 // there without descending the primary key.
@@ -90,9 +90,9 @@ void ReadRows(QueuedKey *keys, int count)
 
 // Fills in variant_key from the catalog the get-or-create functions use
 // (under READ COMMITTED a per-backend cache, reloaded after any change).
-// A variant missing from it was deleted after this batch's snapshot, which
+// A variant missing from it was deleted after this chunk's snapshot, which
 // its foreign key allows only once the assignment is gone: the key is then
-// deleted, and the assignment's own DEL is queued behind this batch anyway.
+// deleted, and the assignment's own DEL is queued behind this chunk anyway.
 void NameVariants(QueuedKey *keys, int count)
 {
 	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
@@ -175,18 +175,18 @@ void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, int 
 
 // Sends a chunk as pipelines of batch_size commands. Before each pipeline
 // goes out, the replies owed for everything before the previous one are
-// read: the batch in flight from the last transaction first, then this
+// read: the pipeline in flight from the last transaction first, then this
 // chunk's earlier pipelines. So Redis always has the next pipeline while the
 // worker waits, and at most two are outstanding. The last pipeline stays in
 // flight unless flush is set. *acknowledged: keys of the chunk (a prefix)
 // whose replies were read. False, with error set and the connection closed,
-// when Redis failed: nothing written since the last commit counts then.
+// when Redis failed: then no key written since the last trim counts.
 bool SendChunk(redis::Link *link, const redis::Command *commands, size_t count, size_t batch_size,
 			   bool flush, size_t *acknowledged, char *error, size_t error_len)
 {
 	*acknowledged = 0;
 	size_t written = 0;
-	size_t owed_before = link->Unanswered();  // the batch in flight, answered first
+	size_t owed_before = link->Unanswered();  // the pipeline in flight, answered first
 	size_t previous = 0;                      // the chunk's pipeline before the current one
 	while (written < count) {
 		size_t n = std::min(batch_size, count - written);
@@ -207,7 +207,7 @@ bool SendChunk(redis::Link *link, const redis::Command *commands, size_t count, 
 	return true;
 }
 
-// The part of one queue row a batch carries. Once the batch's replies are
+// The part of one queue row a pipeline carries. Once its replies are
 // read, the row is deleted (done == total) or advanced to done.
 struct RowSlice {
 	int64 queue_id;

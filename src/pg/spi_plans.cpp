@@ -36,6 +36,14 @@ const QueryText kQueries[] = {
 	 " RETURNING experiment_id, user_id, assigned_at",
 	 4,
 	 {INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID}},
+	// kInsertNew: the same without ON CONFLICT, for pairs believed new: no
+	// speculative insertion, so no conflict check before each row. A stored
+	// pair makes it fail with 23505; the caller runs it in a subtransaction.
+	{"INSERT INTO exp_assign.assignments (experiment_id, user_id, variant_id, version)"
+	 " SELECT * FROM unnest($1, $2, $3, $4)"
+	 " RETURNING experiment_id, user_id, assigned_at",
+	 4,
+	 {INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID}},
 	// kQueueDelete
 	{"DELETE FROM exp_assign.push_queue WHERE id = ANY ($1)", 1, {INT8ARRAYOID}},
 	// kQueueAdvance

@@ -11,6 +11,7 @@ enum class SqlPlan {
 	kLoadCatalog,   // $1 int4[] experiment ids (NULL: all) -> experiments joined with variants
 	kFindExisting,  // $1 int4[], $2 text[] pairs -> ordinality and the stored row
 	kInsert,        // $1 int4[], $2 text[], $3 int4[] variant, $4 int4[] version
+	kInsertNew,     // the same, without ON CONFLICT
 	kQueueDelete,   // $1 int8[] queue ids fully delivered
 	kQueueAdvance,  // $1 int8 queue id, $2 int4 keys of it delivered so far
 	kQueryCount

@@ -4,6 +4,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
@@ -73,7 +74,9 @@ StoredRow RowOf(TupleTableSlot *slot, const Columns &columns)
 // the guesses keep missing, the hint stops guessing.
 class NeighbourHint {
 public:
-	bool Worth() const { return valid_ && (misses_ < 4 || hits_ >= misses_); }
+	// Rows of other calls are not side by side: after two misses without a
+	// hit the index alone is used.
+	bool Worth() const { return valid_ && (misses_ < 2 || hits_ >= misses_); }
 
 	void Found(ItemPointerData tid)
 	{
@@ -84,21 +87,26 @@ public:
 	bool Fetch(Relation heap, Snapshot snapshot, TupleTableSlot *slot, const Columns &columns,
 			   int32 experiment_id, Datum user_id)
 	{
-		// The next line pointer on the page, else the first of the next page
-		// (a heap_fetch past the last line pointer just finds nothing).
+		// The next line pointer on the page; only if there is none, the first
+		// of the next page.
 		ItemPointerData next = tid_;
 		ItemPointerSetOffsetNumber(&next, OffsetNumberNext(ItemPointerGetOffsetNumber(&tid_)));
-		if (TryFetch(heap, snapshot, slot, columns, next, experiment_id, user_id))
+		Outcome outcome = TryFetch(heap, snapshot, slot, columns, next, experiment_id, user_id);
+		if (outcome == Outcome::kNoTuple) {
+			BlockNumber block = ItemPointerGetBlockNumber(&tid_) + 1;
+			// Blocks are never removed under our lock; the size is asked
+			// once, and only here, since asking costs a system call.
+			if (nblocks_ == InvalidBlockNumber)
+				nblocks_ = RelationGetNumberOfBlocks(heap);
+			if (block < nblocks_) {
+				ItemPointerSet(&next, block, FirstOffsetNumber);
+				outcome = TryFetch(heap, snapshot, slot, columns, next, experiment_id, user_id);
+			}
+		}
+		if (outcome == Outcome::kHit) {
+			tid_ = next;
+			hits_++;
 			return true;
-		BlockNumber block = ItemPointerGetBlockNumber(&tid_) + 1;
-		// Blocks are never removed under our lock; the size is asked once,
-		// and only here, since asking costs a system call.
-		if (nblocks_ == InvalidBlockNumber)
-			nblocks_ = RelationGetNumberOfBlocks(heap);
-		if (block < nblocks_) {
-			ItemPointerSet(&next, block, FirstOffsetNumber);
-			if (TryFetch(heap, snapshot, slot, columns, next, experiment_id, user_id))
-				return true;
 		}
 		misses_++;
 		valid_ = false;
@@ -106,23 +114,36 @@ public:
 	}
 
 private:
-	bool TryFetch(Relation heap, Snapshot snapshot, TupleTableSlot *slot, const Columns &columns,
-				  ItemPointerData tid, int32 experiment_id, Datum user_id)
+	enum class Outcome { kHit, kOther, kNoTuple };
+
+	// heap_fetch as table_tuple_fetch_row_version calls it, but keeping the
+	// buffer of an invisible tuple, which tells "no tuple there" from "a
+	// tuple, not ours".
+	Outcome TryFetch(Relation heap, Snapshot snapshot, TupleTableSlot *slot, const Columns &columns,
+					 ItemPointerData tid, int32 experiment_id, Datum user_id)
 	{
-		if (!table_tuple_fetch_row_version(heap, &tid, snapshot, slot))
-			return false;
+		HeapTupleData tuple;
+		tuple.t_self = tid;
+		Buffer buffer;
+		if (!heap_fetch(heap, snapshot, &tuple, &buffer, true)) {
+			if (BufferIsValid(buffer))
+				ReleaseBuffer(buffer);
+			return tuple.t_data == nullptr ? Outcome::kNoTuple : Outcome::kOther;
+		}
+		auto *buffer_slot = reinterpret_cast<BufferHeapTupleTableSlot *>(slot);
+		buffer_slot->base.tupdata = tuple;
+		ExecStorePinnedBufferHeapTuple(&buffer_slot->base.tupdata, slot, buffer);
+		slot->tts_tableOid = RelationGetRelid(heap);
 		bool isnull;
 		if (DatumGetInt32(slot_getattr(slot, columns.experiment_id, &isnull)) != experiment_id)
-			return false;
+			return Outcome::kOther;
 		text *found = DatumGetTextPP(slot_getattr(slot, columns.user_id, &isnull));
 		text *wanted = DatumGetTextPP(user_id);
 		// The column's collation is "C": equal means the same bytes.
 		size_t len = VARSIZE_ANY_EXHDR(wanted);
 		if (VARSIZE_ANY_EXHDR(found) != len || memcmp(VARDATA_ANY(found), VARDATA_ANY(wanted), len) != 0)
-			return false;
-		tid_ = tid;
-		hits_++;
-		return true;
+			return Outcome::kOther;
+		return Outcome::kHit;
 	}
 
 	BlockNumber nblocks_ = InvalidBlockNumber;
