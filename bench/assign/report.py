@@ -280,6 +280,17 @@ def main():
                   "rss_shmem_peak_kb"):
             summary.writerow(["memory MB", s, "cohort_new", max(LARGE, default=""), f"{impl} {k[:-3]}", f"{med(k):.1f}",
                               "", "", "MB", "", "", len(runs)])
+    # The documented bound (docs/functions/exp_assign_cohort.md, "Memory"): a
+    # call's private memory grows by at most 300 bytes per pair plus three
+    # times its input array.
+    for (s, impl), runs in mem.items():
+        if impl != "exp_assign" or not LARGE:
+            continue
+        growth = statistics.median(r["rss_anon_peak_kb"] - r["rss_anon_before_kb"] for r in runs) * 1024
+        bound = 300 * max(LARGE) + 3 * statistics.median(r["input_array_bytes"] for r in runs)
+        targets.append((dict(SETS)[s], scenario_label("cohort_new", max(LARGE)),
+                        "private memory growth / documented bound", growth / bound, "<= 1",
+                        "met" if growth <= bound else "NOT MET"))
     if rows:
         print_table("== memory of the backend in the large-cohort call, MB (medians; a fresh backend per call;"
                     " RssAnon: private memory, sampled every 10 ms; RssShmem: shared buffers it touched)",

@@ -1,9 +1,10 @@
-// One delivery step of the push worker: the oldest queued keys, read with
-// the rows they name now and written to Redis as SETEX (row exists) or DEL
-// (row gone) in one pipeline. The replies are read one step later, while
-// Redis works and this step reads the next batch; only then are the keys
-// removed from the queue. When the queue runs dry the step waits for its
-// own replies, so an idle worker has nothing in flight.
+// One delivery step of the push worker, one transaction: the oldest queued
+// keys (at least 500), read with the rows they name now and written to
+// Redis as SETEX (row exists) or DEL (row gone), in pipelines of
+// redis_batch_size. The last pipeline's replies are read by the next step,
+// while Redis works and that step reads its keys; only a key whose reply
+// was read leaves the queue. When the queue runs dry the step reads all its
+// replies, so an idle worker has nothing in flight.
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -20,7 +21,7 @@ enum class DeliveryResult {
 struct DeliveryCounts {
 	int64 read = 0;       // keys read from the queue and written to Redis
 	int64 delivered = 0;  // keys whose replies were read and which left the queue
-	// Nothing left to read: the batch came short with no batch in flight
+	// Nothing left to read: the step came short with nothing in flight
 	// (whose rows, left out of the read, could have hidden more keys).
 	bool drained = false;
 };
@@ -30,8 +31,7 @@ struct DeliveryCounts {
 bool ExtensionInstalled();
 
 // Runs one transaction. Errors from PostgreSQL propagate (the worker exits
-// and is restarted); Redis failures are returned. A batch shorter than
-// batch_size leaves nothing in flight.
+// and is restarted); Redis failures are returned.
 DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *counts, char *error,
 							size_t error_len);
 
