@@ -6,6 +6,10 @@
 #include "pg/spi_plans.hpp"
 #include "pg/stored_rows.hpp"
 
+extern "C" {
+#include "storage/proc.h"
+}
+
 namespace exp_assign::pg {
 
 namespace {
@@ -145,6 +149,19 @@ void InsertPending(Resolution &r, const uint32 *indices, size_t n, SqlPlan plan)
 	RunPlanStreaming(plan, params, 4, false, OnInsertedRow, &r);
 }
 
+// Each subtransaction that writes keeps its XID in the backend's PGPROC
+// until the transaction ends; past PGPROC_MAX_CACHED_SUBXIDS (64) the cache
+// overflows and every other backend's snapshot checks must consult
+// pg_subtrans, a slowdown for the whole server. A script calling large
+// cohorts in a loop inside one transaction would get there, so the plain
+// insert is only tried while half the cache is free (the rest is left to
+// the application's own savepoints).
+bool SubtransactionAffordable()
+{
+	return !MyProc->subxidStatus.overflowed &&
+		   MyProc->subxidStatus.count < PGPROC_MAX_CACHED_SUBXIDS / 2;
+}
+
 // Inserts pairs believed new with a plain INSERT, in a subtransaction: one
 // that finds a stored pair (23505) is rolled back whole and returns false,
 // every pair still kPending, and the caller goes on with ON CONFLICT. Any
@@ -252,7 +269,7 @@ void StorePending(Resolution &r, uint32 *pending, size_t npending, Expect expect
 		return;
 	if (XactReadOnly)
 		RaiseReadOnly(r, pending[0]);
-	if (expect == Expect::kAllNew && InsertAllNew(r, pending, npending))
+	if (expect == Expect::kAllNew && SubtransactionAffordable() && InsertAllNew(r, pending, npending))
 		npending = KeepPending(r, pending, npending);
 	for (int round = 0; round < kMaxInsertRounds && npending > 0; round++) {
 		InsertPending(r, pending, npending, SqlPlan::kInsert);
