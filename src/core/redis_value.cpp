@@ -21,10 +21,21 @@ void AppendInt(std::string *out, int64_t value)
 }  // namespace
 
 void AppendAssignmentKey(std::string *out, std::string_view prefix, int32_t experiment_id,
-						 std::string_view user)
+						 std::string_view user, KeyLayout layout)
 {
 	out->append(prefix);
 	*out += ':';
+	if (layout == KeyLayout::kCluster) {
+		// Redis hashes what lies between the first '{' and the next '}': the
+		// user id, or its part before a '}' of its own. Either way the same
+		// bytes for every key of the user, never the experiment (one slot per
+		// experiment would be a hotspot).
+		*out += '{';
+		out->append(user);
+		out->append("}:");
+		AppendInt(out, experiment_id);
+		return;
+	}
 	AppendInt(out, experiment_id);
 	*out += ':';
 	out->append(user);

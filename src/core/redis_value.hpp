@@ -10,9 +10,16 @@
 
 namespace exp_assign {
 
-// Appends "<prefix>:<experiment_id>:<user_id>", the user id's bytes as they are.
+// How keys are spelled (exp_assign.redis_key_layout).
+enum class KeyLayout {
+	kPlain,    // <prefix>:<experiment_id>:<user_id>
+	kCluster,  // <prefix>:{<user_id>}:<experiment_id>: one user's keys share a
+			   // Redis Cluster hash slot, so a page load's MGET works there
+};
+
+// Appends the key of an assignment, the user id's bytes as they are.
 void AppendAssignmentKey(std::string *out, std::string_view prefix, int32_t experiment_id,
-						 std::string_view user);
+						 std::string_view user, KeyLayout layout = KeyLayout::kPlain);
 
 // assigned_at as the value carries it: UTC, whole seconds (truncated, as in
 // the contract's example), e.g. "2026-11-24T08:00:00Z". INT64_MAX and

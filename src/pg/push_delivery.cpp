@@ -126,7 +126,8 @@ struct Commands {
 	std::vector<redis::Command> list;
 };
 
-void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, int ttl, Commands *out)
+void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, KeyLayout layout,
+				   int ttl, Commands *out)
 {
 	std::string &buffer = out->buffer;
 	std::vector<size_t> ends(2 * count);  // end of key i at 2i, of its value at 2i+1
@@ -135,7 +136,8 @@ void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, int 
 	std::string assigned_at_text;
 	for (size_t i = 0; i < count; i++) {
 		const QueuedKey &k = keys[i];
-		AppendAssignmentKey(&buffer, prefix, k.experiment_id, {k.user, static_cast<size_t>(k.user_len)});
+		AppendAssignmentKey(&buffer, prefix, k.experiment_id, {k.user, static_cast<size_t>(k.user_len)},
+							layout);
 		ends[2 * i] = buffer.size();
 		if (k.present) {
 			if (assigned_at_text.empty() || k.assigned_unix_micros != last_assigned_at) {
@@ -361,11 +363,12 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 	size_t acknowledged = 0;
 	if (count > 0 || in_flight.commands > 0) {
 		const char *prefix = redis_key_prefix;
+		KeyLayout layout = static_cast<KeyLayout>(redis_key_layout);
 		int ttl = redis_ttl;
 		size_t pipeline = static_cast<size_t>(batch_size);
 		CallCore("pushing to Redis", [&] {
 			Commands commands;
-			BuildCommands(keys, count, prefix, ttl, &commands);
+			BuildCommands(keys, count, prefix, layout, ttl, &commands);
 			ok = SendChunk(link, commands.list.data(), count, pipeline, flush, &acknowledged,
 						   error, error_len);
 		});

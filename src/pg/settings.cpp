@@ -1,5 +1,6 @@
 #include "pg/settings.hpp"
 
+#include "core/redis_value.hpp"
 #include "pg/postgres.hpp"
 
 namespace exp_assign::pg {
@@ -16,6 +17,7 @@ int redis_command_timeout_ms = 2000;
 int redis_batch_size = 500;
 int redis_ttl = 604800;
 char *redis_key_prefix = nullptr;
+int redis_key_layout = static_cast<int>(KeyLayout::kPlain);
 bool redis_enabled = true;
 
 namespace {
@@ -24,6 +26,12 @@ namespace {
 // stores the experiment id and the whole user id, so an id past this would
 // fail inside the INSERT with an index error instead of a clear 22001.
 constexpr int kLongestIndexableUserId = 2600;
+
+const config_enum_entry kKeyLayouts[] = {
+	{"plain", static_cast<int>(KeyLayout::kPlain), false},
+	{"cluster", static_cast<int>(KeyLayout::kCluster), false},
+	{nullptr, 0, false},
+};
 
 // An empty prefix would yield keys like ":42:user" that readers cannot
 // tell from a misconfiguration.
@@ -89,6 +97,11 @@ void DefineSettings()
 							   "First part of every key: <prefix>:<experiment_id>:<user_id>.",
 							   nullptr, &redis_key_prefix, "assign", PGC_SIGHUP, 0,
 							   CheckKeyPrefix, nullptr, nullptr);
+	DefineCustomEnumVariable("exp_assign.redis_key_layout", "How the push worker spells keys.",
+							 "plain: <prefix>:<experiment_id>:<user_id>; cluster: "
+							 "<prefix>:{<user_id>}:<experiment_id>, one hash slot per user.",
+							 &redis_key_layout, static_cast<int>(KeyLayout::kPlain),
+							 kKeyLayouts, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomBoolVariable(
 		"exp_assign.redis_enabled", "Whether the push worker delivers to Redis.",
 		"Off pauses delivery; the queue keeps filling and drains when it is on again.",

@@ -17,6 +17,7 @@ extern int redis_command_timeout_ms;
 extern int redis_batch_size;
 extern int redis_ttl;
 extern char *redis_key_prefix;
+extern int redis_key_layout;  // a KeyLayout (core/redis_value.hpp)
 extern bool redis_enabled;
 
 // Registers the settings; called once from _PG_init.

@@ -2,7 +2,7 @@
 """Compares Redis with the assignments table, byte for byte.
 
 For every assignment selected by --where, the key <prefix>:<experiment>:<user>
-must hold exactly the JSON value of DESIGN.md section 5 with a TTL in
+(--layout cluster: <prefix>:{<user>}:<experiment>) must hold exactly the JSON value of DESIGN.md section 5 with a TTL in
 (ttl - slack, ttl]; with --absent, none of the selected keys may exist.
 Prints one line "checked=N missing=N wrong_value=N wrong_ttl=N present=N"
 plus up to five examples, and exits 1 on any difference.
@@ -39,6 +39,7 @@ def main():
     parser.add_argument("--redis-port", type=int, required=True)
     parser.add_argument("--redis-password", default=None)
     parser.add_argument("--prefix", default="assign")
+    parser.add_argument("--layout", choices=("plain", "cluster"), default="plain")
     parser.add_argument("--where", default="true", help="SQL condition on a (assignments)")
     parser.add_argument("--ttl", type=int, default=604800)
     parser.add_argument("--slack", type=int, default=600, help="seconds a TTL may have run down")
@@ -56,7 +57,10 @@ def main():
 
     r = redis.Redis(host="127.0.0.1", port=args.redis_port, password=args.redis_password)
     prefix = args.prefix.encode()
-    keys = [prefix + b":" + str(row[0]).encode() + b":" + bytes(row[1]) for row in rows]
+    if args.layout == "cluster":
+        keys = [prefix + b":{" + bytes(row[1]) + b"}:" + str(row[0]).encode() for row in rows]
+    else:
+        keys = [prefix + b":" + str(row[0]).encode() + b":" + bytes(row[1]) for row in rows]
     values, ttls = [], []
     for start in range(0, len(keys), 1000):
         chunk = keys[start:start + 1000]

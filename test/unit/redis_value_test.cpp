@@ -34,6 +34,40 @@ TEST(AssignmentKey, PrefixExperimentAndUserBytes)
 	EXPECT_EQ(AssignmentKey("a:b", 2147483647, "u"), "a:b:2147483647:u");
 }
 
+// Redis Cluster's hash tag rule: the bytes between the first '{' and the
+// first '}' after it, when that is not empty; otherwise the whole key.
+std::string HashTag(const std::string &key)
+{
+	size_t open = key.find('{');
+	if (open == std::string::npos)
+		return key;
+	size_t close = key.find('}', open + 1);
+	if (close == std::string::npos || close == open + 1)
+		return key;
+	return key.substr(open + 1, close - open - 1);
+}
+
+std::string ClusterKey(std::string_view prefix, int32_t experiment_id, std::string_view user)
+{
+	std::string out;
+	AppendAssignmentKey(&out, prefix, experiment_id, user, KeyLayout::kCluster);
+	return out;
+}
+
+TEST(AssignmentKey, ClusterLayoutTagsTheUser)
+{
+	EXPECT_EQ(ClusterKey("assign", 42, "user_1"), "assign:{user_1}:42");
+	EXPECT_EQ(ClusterKey("exp", -7, "u"), "exp:{u}:-7");
+	// Every key of one user hashes the same bytes, whatever the experiment,
+	// and two users' keys hash different bytes.
+	for (const char *user : {"user_1", "a b", "ünï", "x}y", "{z}", "a:b"}) {
+		EXPECT_EQ(HashTag(ClusterKey("assign", 1, user)), HashTag(ClusterKey("assign", 987654, user)))
+			<< user;
+		EXPECT_NE(HashTag(ClusterKey("assign", 1, user)), "1") << user;
+	}
+	EXPECT_NE(HashTag(ClusterKey("assign", 1, "user_1")), HashTag(ClusterKey("assign", 1, "user_2")));
+}
+
 TEST(AssignmentKey, UserBytesPassUnchanged)
 {
 	const std::string user("a b\r\n{x}:\xc3\xbc\0z", 13);
