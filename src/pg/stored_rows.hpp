@@ -1,7 +1,8 @@
-// Stored assignments read by primary key with one index probe per pair:
-// no statement is planned or started, so a page load's ten lookups cost
-// what the index costs. Falls back to a SQL statement when row level
-// security is on for assignments, so policies always apply.
+// Stored assignments read without a statement: a pair is first looked for
+// in the heap tuple after the previous pair's row (rows one statement wrote
+// lie side by side, in the order callers look them up), else by one probe
+// of the primary key. Falls back to a SQL statement when row level security
+// is on for assignments, so policies always apply.
 #pragma once
 
 #include "pg/postgres.hpp"
