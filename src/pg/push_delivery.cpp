@@ -374,11 +374,17 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 		});
 	}
 	if (ok) {
-		// The pipeline in flight before this chunk was answered first.
-		TrimQueue(in_flight.rows, in_flight.nrows);
+		// Answered: the pipeline in flight before this chunk, then the chunk's
+		// first pipelines. Their queue rows are disjoint (the chunk's read
+		// left the rows in flight out), so one trim serves both.
 		counts->delivered = in_flight.commands + static_cast<int64>(acknowledged);
-		RowSlice *done = static_cast<RowSlice *>(palloc(sizeof(RowSlice) * (acknowledged + 1)));
-		TrimQueue(done, SliceRows(keys, 0, static_cast<int>(acknowledged), done));
+		RowSlice *done = static_cast<RowSlice *>(
+			palloc(sizeof(RowSlice) * (in_flight.nrows + acknowledged + 1)));
+		if (in_flight.nrows > 0)
+			memcpy(done, in_flight.rows, sizeof(RowSlice) * in_flight.nrows);
+		int ndone = in_flight.nrows + SliceRows(keys, 0, static_cast<int>(acknowledged),
+												 done + in_flight.nrows);
+		TrimQueue(done, ndone);
 		SetInFlight(keys, static_cast<int>(acknowledged), count, extension);
 	} else {
 		DropInFlight();
