@@ -9,14 +9,14 @@ namespace exp_assign {
 
 int ComparePairKeys(const Pair &a, const Pair &b) noexcept
 {
-	if (a.experiment_id != b.experiment_id)
-		return a.experiment_id < b.experiment_id ? -1 : 1;
 	size_t common = std::min(a.user_len, b.user_len);
 	int c = common ? std::memcmp(a.user, b.user, common) : 0;
 	if (c != 0)
 		return c < 0 ? -1 : 1;
 	if (a.user_len != b.user_len)
 		return a.user_len < b.user_len ? -1 : 1;
+	if (a.experiment_id != b.experiment_id)
+		return a.experiment_id < b.experiment_id ? -1 : 1;
 	return 0;
 }
 

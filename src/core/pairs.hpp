@@ -21,8 +21,11 @@ struct Pair {
 	std::string_view User() const noexcept { return {user, user_len}; }
 };
 
-// Orders by experiment id, then user id bytes: the order every bulk call
-// inserts in, so two calls over overlapping pairs never deadlock.
+// Orders by user id bytes, then experiment id: the order every bulk call
+// inserts in, so two calls over overlapping pairs never deadlock. User first
+// because rows are stored in the order they are inserted: a matrix call
+// then lays each user's rows side by side, and the page load that reads
+// them later (one user, many experiments) finds them together.
 int ComparePairKeys(const Pair &a, const Pair &b) noexcept;
 
 // Sorts pairs into lock order and compacts them to the distinct pairs, each

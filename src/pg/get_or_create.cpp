@@ -1,5 +1,7 @@
 #include "pg/get_or_create.hpp"
 
+#include <algorithm>
+
 #include "core/bucket.hpp"
 #include "core/rule.hpp"
 #include "pg/catalog.hpp"
@@ -286,6 +288,17 @@ void StorePending(Resolution &r, uint32 *pending, size_t npending, Expect expect
 				 errhint("Retry the call.")));
 }
 
+// The distinct experiment ids of the pairs, ascending; their count in *n.
+const int32 *DistinctExperiments(const Pair *pairs, size_t count, int *n)
+{
+	int32 *ids = AllocArray<int32>(count);
+	for (size_t i = 0; i < count; i++)
+		ids[i] = pairs[i].experiment_id;
+	std::sort(ids, ids + count);
+	*n = static_cast<int>(std::unique(ids, ids + count) - ids);
+	return ids;
+}
+
 void EmitRows(const Resolution &r, ReturnSetInfo *rsinfo)
 {
 	Datum source_text[] = {Datum(0), Datum(0), CStringGetTextDatum("existing"),
@@ -317,7 +330,11 @@ void EmitRows(const Resolution &r, ReturnSetInfo *rsinfo)
 void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datum *user_datums,
 				  Mode mode)
 {
-	InitMaterializedSRF(fcinfo, 0);
+	// A function scan passes the row type it expects; using it saves
+	// rebuilding the same descriptor from pg_proc on every call.
+	auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+	bool expected = rsinfo != nullptr && IsA(rsinfo, ReturnSetInfo) && rsinfo->expectedDesc != nullptr;
+	InitMaterializedSRF(fcinfo, expected ? MAT_SRF_USE_EXPECTED_DESC : 0);
 	if (count == 0)
 		return;
 	bool read_only = mode == Mode::kPeek;
@@ -325,16 +342,12 @@ void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datu
 		elog(ERROR, "exp_assign: SPI_connect failed");
 
 	Resolution r;
+	int nids;
 	r.pairs = pairs;
 	r.count = SortDistinct(pairs, count);
 	r.user_datums = user_datums;
 
-	int32 *ids = AllocArray<int32>(r.count);
-	int nids = 0;
-	for (size_t i = 0; i < r.count; i++) {
-		if (nids == 0 || ids[nids - 1] != pairs[i].experiment_id)
-			ids[nids++] = pairs[i].experiment_id;
-	}
+	const int32 *ids = DistinctExperiments(pairs, r.count, &nids);
 	r.catalog = LoadCatalog(ids, nids);
 
 	r.experiment = AllocArray<const Experiment *>(r.count);
@@ -347,7 +360,7 @@ void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datu
 	const Experiment *e = nullptr;
 	for (size_t i = 0; i < r.count; i++) {
 		if (i == 0 || pairs[i].experiment_id != pairs[i - 1].experiment_id)
-			e = r.catalog.Find(pairs[i].experiment_id);
+			e = r.catalog.Find(pairs[i].experiment_id);  // a cohort: once
 		bool is_live = e != nullptr && (e->status == Status::kActive || e->status == Status::kPaused);
 		r.experiment[i] = is_live ? e : nullptr;
 		r.source[i] = Source::kNone;

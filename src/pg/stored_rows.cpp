@@ -15,6 +15,7 @@ extern "C" {
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
+#include "utils/inval.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -55,6 +56,56 @@ struct Columns {
 	AttrNumber version;
 	AttrNumber assigned_at;
 };
+
+// Where assignments and its columns are: looked up once per backend, again
+// after any relcache invalidation of the table (ALTER, DROP EXTENSION) or of
+// everything. A page load would otherwise spend a few percent on it.
+struct Table {
+	bool valid;
+	Oid relid;
+	Columns columns;
+};
+Table table_cache{};
+
+void ForgetTable(Datum, Oid relid)
+{
+	if (relid == InvalidOid || relid == table_cache.relid)
+		table_cache.valid = false;
+}
+
+// The table's oid; its columns once it is open (see ColumnsOf).
+Oid AssignmentsRelid()
+{
+	static bool callback_installed = false;
+	if (!callback_installed) {
+		CacheRegisterRelcacheCallback(ForgetTable, 0);
+		callback_installed = true;
+	}
+	if (table_cache.valid)
+		return table_cache.relid;
+	Oid relid = get_relname_relid("assignments", get_namespace_oid("exp_assign", false));
+	if (!OidIsValid(relid))
+		elog(ERROR, "exp_assign: table exp_assign.assignments is missing");
+	table_cache.relid = relid;
+	table_cache.columns = Columns{};
+	return relid;
+}
+
+const Columns &ColumnsOf(Relation heap)
+{
+	if (!table_cache.valid) {
+		Columns &c = table_cache.columns;
+		c.experiment_id = static_cast<AttrNumber>(attnameAttNum(heap, "experiment_id", false));
+		c.user_id = static_cast<AttrNumber>(attnameAttNum(heap, "user_id", false));
+		c.variant_id = static_cast<AttrNumber>(attnameAttNum(heap, "variant_id", false));
+		c.version = static_cast<AttrNumber>(attnameAttNum(heap, "version", false));
+		c.assigned_at = static_cast<AttrNumber>(attnameAttNum(heap, "assigned_at", false));
+		// Valid only now that the table is open and locked: an invalidation
+		// that arrived while opening it has been processed.
+		table_cache.valid = RelationGetRelid(heap) == table_cache.relid;
+	}
+	return table_cache.columns;
+}
 
 StoredRow RowOf(TupleTableSlot *slot, const Columns &columns)
 {
@@ -160,9 +211,7 @@ void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n
 {
 	if (n == 0)
 		return;
-	Oid relid = get_relname_relid("assignments", get_namespace_oid("exp_assign", false));
-	if (!OidIsValid(relid))
-		elog(ERROR, "exp_assign: table exp_assign.assignments is missing");
+	Oid relid = AssignmentsRelid();
 	if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED) {
 		ReadByStatement(experiment_ids, user_ids, n, fresh_snapshot, on_row, arg);
 		return;
@@ -184,12 +233,7 @@ void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n
 	Relation heap = table_open(relid, AccessShareLock);
 	Oid index_id = RelationGetPrimaryKeyIndex(heap);
 	Relation index = index_open(index_id, AccessShareLock);
-	Columns columns{};
-	columns.experiment_id = static_cast<AttrNumber>(attnameAttNum(heap, "experiment_id", false));
-	columns.user_id = static_cast<AttrNumber>(attnameAttNum(heap, "user_id", false));
-	columns.variant_id = static_cast<AttrNumber>(attnameAttNum(heap, "variant_id", false));
-	columns.version = static_cast<AttrNumber>(attnameAttNum(heap, "version", false));
-	columns.assigned_at = static_cast<AttrNumber>(attnameAttNum(heap, "assigned_at", false));
+	const Columns columns = ColumnsOf(heap);
 
 	Snapshot snapshot = GetActiveSnapshot();
 	IndexScanDesc scan = index_beginscan(heap, index, snapshot, 2, 0);

@@ -8,7 +8,7 @@
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;
-SELECT plan(197);
+SELECT plan(198);
 
 -- A query's rows as a jsonb array, without assigned_at (a timestamp).
 CREATE FUNCTION pg_temp.rows_of(query text) RETURNS jsonb
@@ -524,6 +524,17 @@ SELECT results_eq(
              (810006, (SELECT version FROM exp_assign.experiments WHERE id = 810006), 'new'),
              (810007, 9, 'existing')$$,
     'page load read back: a deleted neighbour is created again, an updated one gives its new version');
+
+-- Lock order is user id bytes, then experiment: a matrix stores each user's
+-- rows side by side, where a page load of that user reads them next.
+CREATE TEMP TABLE um_made AS
+SELECT user_id, experiment_id FROM exp_assign.exp_assign_matrix(ARRAY['um_c', 'um_a', 'um_b'],
+                                                                 ARRAY[810007, 810002, 810006]);
+SELECT is((SELECT array_agg(a.user_id || ':' || a.experiment_id ORDER BY a.ctid)
+             FROM exp_assign.assignments a WHERE a.user_id LIKE 'um\_%'),
+          (SELECT array_agg(m.user_id || ':' || m.experiment_id ORDER BY m.user_id COLLATE "C", m.experiment_id)
+             FROM um_made m),
+          'a matrix inserts user by user: each user''s rows lie side by side in the table');
 
 -- A large call of mostly new pairs inserts first and lets the insert find
 -- the stored rows: those must still win, also where the rule now leaves

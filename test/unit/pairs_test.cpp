@@ -39,19 +39,21 @@ void ExpectBefore(const Pair &a, const Pair &b)
 							 << ":" << a.User();
 }
 
-TEST(ComparePairKeys, ExperimentFirst)
+TEST(ComparePairKeys, UserBytesFirst)
 {
-	ExpectBefore(MakePair(1, "z"), MakePair(2, "a"));
-	ExpectBefore(MakePair(-5, "b"), MakePair(3, "a"));
-	ExpectBefore(MakePair(INT32_MIN, "b"), MakePair(INT32_MAX, "a"));
+	// One user's pairs are adjacent in lock order, so a matrix stores each
+	// user's rows side by side for the page loads that read them.
+	ExpectBefore(MakePair(2, "a"), MakePair(1, "b"));
+	ExpectBefore(MakePair(1, "ab"), MakePair(1, "b"));
+	ExpectBefore(MakePair(9, "user_10"), MakePair(1, "user_9"));  // bytes, not numbers
+	ExpectBefore(MakePair(1, "B"), MakePair(1, "a"));			  // bytes, not collation
 }
 
-TEST(ComparePairKeys, ThenUserBytes)
+TEST(ComparePairKeys, ThenExperiment)
 {
-	ExpectBefore(MakePair(1, "a"), MakePair(1, "b"));
-	ExpectBefore(MakePair(1, "ab"), MakePair(1, "b"));
-	ExpectBefore(MakePair(1, "user_10"), MakePair(1, "user_9"));  // bytes, not numbers
-	ExpectBefore(MakePair(1, "B"), MakePair(1, "a"));			  // bytes, not collation
+	ExpectBefore(MakePair(1, "z"), MakePair(2, "z"));
+	ExpectBefore(MakePair(-5, "b"), MakePair(3, "b"));
+	ExpectBefore(MakePair(INT32_MIN, "a"), MakePair(INT32_MAX, "a"));
 }
 
 TEST(ComparePairKeys, PrefixFirst)
@@ -90,7 +92,7 @@ TEST(SortDistinct, SortsIntoLockOrder)
 	for (const Pair &p : pairs)
 		keys.emplace_back(p.experiment_id, std::string(p.User()));
 	EXPECT_EQ(keys, (std::vector<std::pair<int32_t, std::string>>{
-						{1, "a"}, {1, "ab"}, {1, "b"}, {1, "\x80"}, {2, "a"}}));
+						{1, "a"}, {2, "a"}, {1, "ab"}, {1, "b"}, {1, "\x80"}}));
 }
 
 TEST(SortDistinct, FoldsDuplicatesKeepingTheFirstPosition)
@@ -137,12 +139,12 @@ TEST(SortDistinct, MatchesAReferenceOnRandomPairs)
 											"\xc3\xa9", std::string("\0", 1), "A", "a:b"};
 	std::mt19937 rng(20240501);
 	std::vector<Pair> pairs;
-	std::map<std::pair<int32_t, std::string>, uint32_t> first_position;
+	std::map<std::pair<std::string, int32_t>, uint32_t> first_position;  // lock order
 	for (uint32_t i = 0; i < 3000; i++) {
 		int32_t experiment = static_cast<int32_t>(rng() % 7) - 3;
 		const std::string &user = users[rng() % users.size()];
 		pairs.push_back(MakePair(experiment, user, i, i + 100000));
-		first_position.emplace(std::make_pair(experiment, user), i);  // keeps the first
+		first_position.emplace(std::make_pair(user, experiment), i);  // keeps the first
 	}
 	std::shuffle(pairs.begin(), pairs.end(), rng);
 
@@ -150,8 +152,8 @@ TEST(SortDistinct, MatchesAReferenceOnRandomPairs)
 	ASSERT_EQ(kept, first_position.size());
 	size_t i = 0;
 	for (const auto &[key, position] : first_position) {
-		EXPECT_EQ(pairs[i].experiment_id, key.first) << "index " << i;
-		EXPECT_EQ(pairs[i].User(), key.second) << "index " << i;
+		EXPECT_EQ(pairs[i].User(), key.first) << "index " << i;
+		EXPECT_EQ(pairs[i].experiment_id, key.second) << "index " << i;
 		EXPECT_EQ(pairs[i].position, position) << "index " << i;
 		EXPECT_EQ(pairs[i].tag, position + 100000) << "index " << i;
 		i++;
@@ -194,7 +196,7 @@ TEST_F(FindPairTest, MissesAbsentPairs)
 	EXPECT_EQ(Find(1, "abc"), -1);  // 1:ab is its prefix
 	EXPECT_EQ(Find(2, "ab"), -1);	  // user known in another experiment
 	EXPECT_EQ(Find(0, "ab"), -1);	  // before the first
-	EXPECT_EQ(Find(4, "a"), -1);	  // after the last
+	EXPECT_EQ(Find(4, "\xff"), -1);  // after the last
 	EXPECT_EQ(Find(3, "\x7f"), -1);
 	EXPECT_EQ(FindPair(pairs_.data(), 0, MakePair(1, "ab")), -1);
 }
