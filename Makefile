@@ -1,8 +1,9 @@
 # exp_assign: PGXS build of the extension, plus the unit tests of the core.
 EXTENSION   = exp_assign
 MODULE_big  = exp_assign
-EXTVERSION  = 0.1
-DATA        = sql/exp_assign--$(EXTVERSION).sql
+EXTVERSION  = 0.2
+# 0.2 has no script of its own: CREATE EXTENSION runs 0.1 and the upgrade.
+DATA        = sql/exp_assign--0.1.sql sql/exp_assign--0.1--0.2.sql
 
 CORE_SRCS   = $(wildcard src/core/*.cpp)
 PG_SRCS     = $(wildcard src/pg/*.cpp) $(wildcard src/redis/*.cpp)
@@ -10,7 +11,7 @@ OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 SHLIB_PREREQS = src/pg/exports.map
 
 # pg_regress inputs live in sql/ beside the install script, outputs in expected/.
-REGRESS      = bucket get_or_create explain encoding
+REGRESS      = bucket get_or_create explain encoding cohort_query upgrade
 
 WERROR      ?= -Werror
 PG_CPPFLAGS  = -I$(srcdir)/src

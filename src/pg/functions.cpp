@@ -31,6 +31,23 @@ Datum ResolveOneUser(FunctionCallInfo fcinfo, Mode mode)
 	return Datum(0);
 }
 
+// Every user in every experiment: exp_assign_matrix and exp_assign_warm.
+Datum ResolveMatrix(FunctionCallInfo fcinfo, Mode mode)
+{
+	UserIdArray users = CheckUserIdArray(fcinfo, 0, "user_ids");
+	ExperimentIdArray experiments = CheckExperimentIdArray(fcinfo, 1, "experiment_ids");
+	int64 count = static_cast<int64>(users.count) * experiments.count;
+	CheckPairCount(count);
+	Pair *pairs = AllocArray<Pair>(count);
+	uint32 position = 0;
+	for (int u = 0; u < users.count; u++) {
+		for (int e = 0; e < experiments.count; e++, position++)
+			pairs[position] = MakePair(experiments.ids[e], users.datums[u], position, u);
+	}
+	ResolvePairs(fcinfo, pairs, count, users.datums, mode);
+	return Datum(0);
+}
+
 }  // namespace
 
 }  // namespace exp_assign::pg
@@ -46,6 +63,7 @@ PG_FUNCTION_INFO_V1(exp_assign_user);
 PG_FUNCTION_INFO_V1(exp_assign_cohort);
 PG_FUNCTION_INFO_V1(exp_assign_matrix);
 PG_FUNCTION_INFO_V1(exp_assign_peek);
+PG_FUNCTION_INFO_V1(exp_assign_warm);
 
 // exp_assign_bucket(user_id text, seed text) -> int: the hash half of the rule.
 Datum exp_assign_bucket(PG_FUNCTION_ARGS)
@@ -98,18 +116,14 @@ Datum exp_assign_cohort(PG_FUNCTION_ARGS)
 // exp_assign_matrix(user_ids text[], experiment_ids int[]): every user in every experiment.
 Datum exp_assign_matrix(PG_FUNCTION_ARGS)
 {
-	UserIdArray users = CheckUserIdArray(fcinfo, 0, "user_ids");
-	ExperimentIdArray experiments = CheckExperimentIdArray(fcinfo, 1, "experiment_ids");
-	int64 count = static_cast<int64>(users.count) * experiments.count;
-	CheckPairCount(count);
-	Pair *pairs = AllocArray<Pair>(count);
-	uint32 position = 0;
-	for (int u = 0; u < users.count; u++) {
-		for (int e = 0; e < experiments.count; e++, position++)
-			pairs[position] = MakePair(experiments.ids[e], users.datums[u], position, u);
-	}
-	ResolvePairs(fcinfo, pairs, count, users.datums, Mode::kGetOrCreate);
-	return Datum(0);
+	return ResolveMatrix(fcinfo, Mode::kGetOrCreate);
+}
+
+// exp_assign_warm(user_ids text[], experiment_ids int[]): exp_assign_matrix,
+// and every row it returns is queued for Redis, stored rows included.
+Datum exp_assign_warm(PG_FUNCTION_ARGS)
+{
+	return ResolveMatrix(fcinfo, Mode::kWarm);
 }
 
 // exp_assign_peek(user_id text, experiment_ids int[]): what exp_assign_user

@@ -288,6 +288,26 @@ void StorePending(Resolution &r, uint32 *pending, size_t npending, Expect expect
 				 errhint("Retry the call.")));
 }
 
+void IgnoreRow(TupleTableSlot *, void *) {}
+
+// Queues the stored rows found for Redis (new rows are queued by the
+// insert's statement trigger), so everything the call returns gets pushed.
+void QueueStored(const Resolution &r)
+{
+	uint32 *stored = AllocArray<uint32>(r.count);
+	size_t n = 0;
+	for (size_t i = 0; i < r.count; i++) {
+		if (r.source[i] == Source::kExisting)
+			stored[n++] = static_cast<uint32>(i);
+	}
+	if (n > 0) {
+		Datum params[2];
+		PairParams(r, stored, n, &params[0], &params[1]);
+		RunPlanStreaming(SqlPlan::kQueueKeys, params, 2, false, IgnoreRow, nullptr);
+	}
+	pfree(stored);
+}
+
 // The distinct experiment ids of the pairs, ascending; their count in *n.
 const int32 *DistinctExperiments(const Pair *pairs, size_t count, int *n)
 {
@@ -390,6 +410,8 @@ void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datu
 		pfree(untouched);
 	}
 	StorePending(r, pending, npending, expect);
+	if (mode == Mode::kWarm)
+		QueueStored(r);
 	EmitRows(r, reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo));
 
 	SPI_finish();

@@ -12,6 +12,7 @@ namespace exp_assign::pg {
 enum class Mode {
 	kGetOrCreate,  // stored rows as 'existing', new rows inserted as 'new'
 	kPeek,         // stored rows as 'existing', the rule's answer as 'computed'; never writes
+	kWarm,         // kGetOrCreate, and the stored rows returned are queued for Redis too
 };
 
 // Resolves pairs (tag = index into user_datums) and appends one result row

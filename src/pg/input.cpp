@@ -44,26 +44,27 @@ char *Excerpt(const char *data, int len)
 	return psprintf("%.*s%s", shown, data, shown < len ? "..." : "");
 }
 
-void CheckUserIdValue(Datum value, const char *argname, int subscript)
+// Raises the error of an empty or over-long user id; label names it.
+[[noreturn]] void RaiseBadUserId(Datum value, const char *label)
 {
 	int len = VARSIZE_ANY_EXHDR(DatumGetPointer(value));
 	if (len == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 subscript > 0 ? errmsg("%s[%d] is an empty user id", argname, subscript)
-							   : errmsg("%s is an empty user id", argname),
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s is an empty user id", label),
 				 errhint("User ids must be non-empty; remove the element or supply the real id.")));
-	if (len > max_user_id_bytes)
-		ereport(ERROR,
-				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 subscript > 0
-					 ? errmsg("%s[%d] is %d bytes long, over exp_assign.max_user_id_bytes (%d): \"%s\"",
-							  argname, subscript, len, max_user_id_bytes,
-							  Excerpt(VARDATA_ANY(DatumGetPointer(value)), len))
-					 : errmsg("%s is %d bytes long, over exp_assign.max_user_id_bytes (%d): \"%s\"",
-							  argname, len, max_user_id_bytes,
-							  Excerpt(VARDATA_ANY(DatumGetPointer(value)), len)),
-				 errhint("Use a shorter id (hash it client-side) or raise exp_assign.max_user_id_bytes.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+			 errmsg("%s is %d bytes long, over exp_assign.max_user_id_bytes (%d): \"%s\"", label, len,
+					max_user_id_bytes, Excerpt(VARDATA_ANY(DatumGetPointer(value)), len)),
+			 errhint("Use a shorter id (hash it client-side) or raise exp_assign.max_user_id_bytes.")));
+	pg_unreachable();
+}
+
+// The label is built only for the error: arrays of a million ids are checked here.
+void CheckUserIdValue(Datum value, const char *argname, int subscript)
+{
+	if (!UserIdFits(value))
+		RaiseBadUserId(value, subscript > 0 ? psprintf("%s[%d]", argname, subscript) : argname);
 }
 
 }  // namespace
@@ -117,6 +118,18 @@ int32 CheckExperimentIdArg(FunctionCallInfo fcinfo, int argno, const char *argna
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", argname),
 						errhint("Pass the id of a row in exp_assign.experiments.")));
 	return PG_GETARG_INT32(argno);
+}
+
+bool UserIdFits(Datum value)
+{
+	int len = VARSIZE_ANY_EXHDR(DatumGetPointer(value));
+	return len > 0 && len <= max_user_id_bytes;
+}
+
+void CheckUserId(Datum value, const char *label)
+{
+	if (!UserIdFits(value))
+		RaiseBadUserId(value, label);
 }
 
 void CheckSameLength(const char *left_name, int left, const char *right_name, int right)

@@ -25,6 +25,11 @@ ExperimentIdArray CheckExperimentIdArray(FunctionCallInfo fcinfo, int argno, con
 Datum CheckUserIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);
 int32 CheckExperimentIdArg(FunctionCallInfo fcinfo, int argno, const char *argname);
 
+// A user id from elsewhere (a query's row): label names it in the message.
+// UserIdFits tells first, so the label is only built for the error.
+bool UserIdFits(Datum value);
+void CheckUserId(Datum value, const char *label);
+
 // The pairwise form pairs element i of each array, so the lengths must match.
 void CheckSameLength(const char *left_name, int left, const char *right_name, int right);
 

@@ -44,6 +44,11 @@ const QueryText kQueries[] = {
 	 " RETURNING experiment_id, user_id, assigned_at",
 	 4,
 	 {INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID}},
+	// kCohortBatch: one batch of exp_assign_cohort_query
+	{"SELECT variant_id, source = 'new' FROM exp_assign.exp_assign_cohort($1, $2)", 2,
+	 {INT4OID, TEXTARRAYOID}},
+	// kQueueKeys: a function, so callers need no privilege on the queue.
+	{"SELECT exp_assign.queue_keys($1, $2)", 2, {INT4ARRAYOID, TEXTARRAYOID}},
 	// kQueueDelete
 	{"DELETE FROM exp_assign.push_queue WHERE id = ANY ($1)", 1, {INT8ARRAYOID}},
 	// kQueueAdvance

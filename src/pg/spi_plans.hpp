@@ -12,6 +12,8 @@ enum class SqlPlan {
 	kFindExisting,  // $1 int4[], $2 text[] pairs -> ordinality and the stored row
 	kInsert,        // $1 int4[], $2 text[], $3 int4[] variant, $4 int4[] version
 	kInsertNew,     // the same, without ON CONFLICT
+	kCohortBatch,   // $1 int4 experiment, $2 text[] users -> variant_id, source = 'new'
+	kQueueKeys,     // $1 int4[], $2 text[] keys to push (exp_assign_warm's stored rows)
 	kQueueDelete,   // $1 int8[] queue ids fully delivered
 	kQueueAdvance,  // $1 int8 queue id, $2 int4 keys of it delivered so far
 	kQueryCount
