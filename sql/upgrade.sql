@@ -9,7 +9,7 @@ SELECT extversion FROM pg_extension WHERE extname = 'exp_assign';
 SELECT p.oid::regprocedure AS added, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
   FROM pg_proc p
  WHERE p.pronamespace = 'exp_assign'::regnamespace
-   AND p.proname IN ('exp_assign_warm', 'exp_assign_cohort_query', 'queue_keys')
+   AND p.proname IN ('exp_assign_warm', 'exp_assign_cohort_query', 'exp_assign_import', 'exp_assign_migrate', 'queue_keys')
  ORDER BY 1::text;
 SELECT key FROM exp_assign.experiments;
 DROP EXTENSION exp_assign;
