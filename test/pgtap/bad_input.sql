@@ -13,17 +13,6 @@ SET LOCAL search_path = public, exp_assign;
 SET LOCAL statement_timeout = '300s';
 SELECT plan(205);
 
--- Runs a statement; returns its SQLSTATE ('00000' when it succeeds), message and hint.
-CREATE FUNCTION pg_temp.err(query text, OUT state text, OUT message text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    state := '00000';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-END
-$$;
-
 -- Runs a query in a read-only subtransaction (as in SET TRANSACTION READ
 -- ONLY), then undoes it: its rows as jsonb, or its error.
 CREATE FUNCTION pg_temp.read_only(query text, OUT state text, OUT message text, OUT hint text, OUT rows jsonb)

@@ -9,17 +9,6 @@ BEGIN;
 SET LOCAL search_path = public, exp_assign;
 SELECT plan(41);
 
--- Runs a statement; returns its SQLSTATE ('00000' when it succeeds), message and hint.
-CREATE FUNCTION pg_temp.err(query text, OUT state text, OUT message text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    state := '00000';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-END
-$$;
-
 INSERT INTO exp_assign.experiments (id, key, seed, status) VALUES
     (830001, 'cq_split',   'cq-seed',     'active'),
     (830002, 'cq_paused',  'cq-paused',   'paused'),
@@ -142,12 +131,7 @@ INSERT INTO cq_cases (what, query, state, message) VALUES
  '22023', 'row 3 of the cohort query is an empty user id'),
 ('over-long id', $$SELECT * FROM exp_assign.exp_assign_cohort_query(830001, 'SELECT repeat(''x'', 5000)')$$,
  '22001', NULL);
-SELECT is(e.state, c.state, c.what || ': SQLSTATE ' || c.state)
-  FROM cq_cases c, pg_temp.err(c.query) e ORDER BY c.n;
-SELECT is(e.message, c.message, c.what || ': the message')
-  FROM cq_cases c, pg_temp.err(c.query) e WHERE c.message IS NOT NULL ORDER BY c.n;
-SELECT is((SELECT count(*)::int FROM cq_cases c, pg_temp.err(c.query) e WHERE coalesce(e.hint, '') = ''), 0,
-          'every error has a HINT');
+SELECT * FROM pg_temp.error_cases('cq_cases');
 SELECT is((SELECT count(*)::int FROM exp_assign.assignments WHERE user_id LIKE 'cqn\_%'), 0,
           'a failing cohort leaves nothing behind, not even its first batch');
 

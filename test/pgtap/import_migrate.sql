@@ -9,17 +9,6 @@ BEGIN;
 SET LOCAL search_path = public, exp_assign;
 SELECT plan(51);
 
--- Runs a statement; returns its SQLSTATE ('00000' when it succeeds), message and hint.
-CREATE FUNCTION pg_temp.err(query text, OUT state text, OUT message text, OUT hint text)
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    state := '00000';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-END
-$$;
-
 INSERT INTO exp_assign.experiments (id, key, seed, status) VALUES
     (840001, 'im_old',   'im-old',   'active'),
     (840002, 'im_new',   'im-new',   'draft'),
@@ -127,12 +116,7 @@ INSERT INTO im_cases (what, query, state, message) VALUES
  '42704', 'variant_map names variant "blue", which experiment 840001 does not have'),
 ('migrate: a variant with no counterpart', $$SELECT * FROM exp_assign.exp_assign_migrate(840001, 840002)$$,
  '42704', NULL);
-SELECT is(e.state, c.state, c.what || ': SQLSTATE ' || c.state)
-  FROM im_cases c, pg_temp.err(c.query) e ORDER BY c.n;
-SELECT is(e.message, c.message, c.what || ': the message')
-  FROM im_cases c, pg_temp.err(c.query) e WHERE c.message IS NOT NULL ORDER BY c.n;
-SELECT is((SELECT count(*)::int FROM im_cases c, pg_temp.err(c.query) e WHERE coalesce(e.hint, '') = ''), 0,
-          'every error has a HINT');
+SELECT * FROM pg_temp.error_cases('im_cases');
 SELECT is((SELECT count(*)::int FROM exp_assign.assignments WHERE user_id LIKE 'imx\_%'), 0,
           'a failing import writes nothing, not even its good rows');
 
