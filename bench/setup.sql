@@ -115,8 +115,9 @@ CREATE FUNCTION bench.timed(p_impl text, p_kind text, p_ns int[], p_prefix text,
 RETURNS TABLE (ms float8, nrows bigint, input_bytes int)
 LANGUAGE plpgsql AS $$
 DECLARE
-    twin   text := CASE p_impl WHEN 'lookup' THEN 'floor' ELSE p_impl END;
-    users  text[] := bench.users(p_prefix, p_size);
+    -- import writes into the copy twin, other users ('I' before the prefix).
+    twin   text := CASE p_impl WHEN 'lookup' THEN 'floor' WHEN 'import' THEN 'copy' ELSE p_impl END;
+    users  text[] := bench.users(CASE p_impl WHEN 'import' THEN 'I' ELSE '' END || p_prefix, p_size);
     eids   int[];
     eid    int;
     pe     int[];     -- pairs: experiment ids
@@ -156,6 +157,14 @@ BEGIN
                        '        FROM unnest(bench.users(%L, %s)) u, bench.twins t'
                        '       WHERE t.impl = %L AND t.n = %s) TO %L',
                        eid, p_prefix, p_size, 'copy', p_ns[1], p_file);
+    ELSIF p_impl = 'import' THEN
+        -- The other system's rows, by variant key, loaded before the clock
+        -- starts (a migration would COPY them in).
+        DROP TABLE IF EXISTS bench.import_rows;
+        CREATE UNLOGGED TABLE bench.import_rows AS
+        SELECT eid AS experiment_id, u AS user_id, v.key AS variant
+          FROM unnest(users) u JOIN exp_assign.variants v ON v.id = bench.rule_variant(t, u);
+        ANALYZE bench.import_rows;
     ELSIF p_impl = 'lookup' THEN
         -- A nested loop of primary-key index scans, one per pair: keep the
         -- planner from hashing the whole table or caching lookups.
@@ -187,6 +196,9 @@ BEGIN
         EXECUTE format('COPY exp_assign.assignments (experiment_id, user_id, variant_id) FROM %L',
                        p_file);
         GET DIAGNOSTICS nrows = ROW_COUNT;
+    ELSIF p_impl = 'import' THEN
+        SELECT i.imported INTO nrows
+          FROM exp_assign.exp_assign_import('SELECT experiment_id, user_id, variant FROM bench.import_rows') i;
     ELSE
         RAISE EXCEPTION 'unknown implementation %', p_impl;
     END IF;

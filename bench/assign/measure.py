@@ -186,7 +186,7 @@ class Sampler(threading.Thread):
 def large(db, out, mem, size, reps, work):
     """The large cohort: each call in a fresh connection (a fresh backend, so
     its VmHWM is this call's), its memory sampled while it runs."""
-    impls = ["exp_assign", "seed", "floor", "copy"]
+    impls = ["exp_assign", "seed", "floor", "copy", "import"]
     for rep in range(1, reps + 1):
         ns = [rep % 10 + 1]
         p = f"L{rep}-"

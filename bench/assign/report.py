@@ -28,8 +28,9 @@ PUBLISHED = {"page": 15.0, "cohort": 35.0, "matrix": 80.0}   # the seed's own ta
 LARGE = set()   # sizes of the large cohort: the cohorts measured against COPY too
 IMPL_LABEL = {
     "exp_assign": "exp_assign", "seed": "seed CTE", "floor": "bare INSERT", "lookup": "bare lookup",
-    "copy": "COPY", "select1": "SELECT 1", "insert1": "1-row INSERT",
+    "copy": "COPY", "import": "exp_assign_import", "select1": "SELECT 1", "insert1": "1-row INSERT",
 }
+ORDER = ["exp_assign", "seed", "floor", "copy", "import", "lookup", "insert1", "select1"]
 
 
 def scenario_label(scenario, size):
@@ -124,6 +125,10 @@ def comparisons(key, impls):
                        "<= 1.5" if target_scenario else "", 1.5 if target_scenario else None,
                        "ratios" if target_scenario else None)
             time_ratio("copy", "exp_assign / COPY (time)", "", None, "ratios")
+            if "import" in impls and "copy" in impls:
+                # DESIGN section 1's "COPY-speed import": the same rows from a table.
+                vals = per_rep(impls["import"], impls["copy"], lambda a, b: a[0] / b[0])
+                out.append(("exp_assign_import / COPY (time)", vals, "", None, None))
         else:
             time_ratio("floor", "exp_assign / bare 10-row INSERT (time)", "", None, "ratios")
             time_ratio("insert1", "exp_assign / 1-row INSERT (time: the commit)", "", None, None)
@@ -187,8 +192,7 @@ def main():
     for key in data.keys():
         s, scenario, size = key
         impls = data.v[key]
-        order = ["exp_assign", "seed", "floor", "copy", "lookup", "insert1", "select1"]
-        for impl in sorted(impls, key=lambda i: order.index(i) if i in order else 99):
+        for impl in sorted(impls, key=lambda i: ORDER.index(i) if i in ORDER else 99):
             reps = impls[impl]
             ms = stats([v[0] for v in reps.values()])
             page = scenario.startswith("page")
@@ -250,7 +254,7 @@ def main():
             series[(s, impl)][size] = 1000 * ms / size
     sizes = sorted({size for d in series.values() for size in d})
     for (s, impl), d in sorted(series.items(), key=lambda x: ([k for k, _ in SETS].index(x[0][0]),
-                                                              ["exp_assign", "seed", "floor", "copy"].index(x[0][1]))):
+                                                              ORDER.index(x[0][1]))):
         growth = d[sizes[-1]] / d[sizes[0]] if sizes[0] in d and sizes[-1] in d else None
         rows.append([dict(SETS)[s], IMPL_LABEL[impl]] + [fmt(d.get(n), 2) for n in sizes] +
                     [fmt(growth, 2) if growth else ""])
@@ -270,7 +274,7 @@ def main():
             mem[(r["set"], r["impl"])].append({k: int(v) for k, v in r.items() if k not in ("set", "impl")})
     rows = []
     for (s, impl), runs in sorted(mem.items(), key=lambda x: ([k for k, _ in SETS].index(x[0][0]),
-                                                              ["exp_assign", "seed", "floor", "copy"].index(x[0][1]))):
+                                                              ORDER.index(x[0][1]))):
         def med(k):
             return statistics.median(r[k] for r in runs) / 1024
         rows.append([dict(SETS)[s], IMPL_LABEL[impl], fmt(med("vmhwm_before_kb"), 1), fmt(med("vmhwm_after_kb"), 1),
@@ -324,7 +328,7 @@ def main():
     for set_name, set_label in SETS:
         with open(f"{args.prefix}_scaling_{set_name}.dat", "w") as f:
             blocks = [(impl, d) for (s, impl), d in series.items() if s == set_name]
-            blocks.sort(key=lambda b: ["exp_assign", "seed", "floor", "copy"].index(b[0]))
+            blocks.sort(key=lambda b: ORDER.index(b[0]))
             f.write("\n\n".join(f'"{IMPL_LABEL[impl]}, {set_label}" "us/row"\n'
                                  + "".join(f"{n} {d[n]:.4f}\n" for n in sorted(d))
                                  for impl, d in blocks))
