@@ -7,7 +7,7 @@
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;
-SELECT plan(51);
+SELECT plan(52);
 
 INSERT INTO exp_assign.experiments (id, key, seed, status) VALUES
     (840001, 'im_old',   'im-old',   'active'),
@@ -75,6 +75,14 @@ SELECT results_eq(
     $$SELECT count(*)::int FROM exp_assign.exp_assign_import($q$SELECT 840003, 'im_twice', 'only'$q$) i1
        CROSS JOIN exp_assign.exp_assign_import($q$SELECT 840003, 'im_twice2', 'only'$q$) i2$$,
     $$VALUES (1)$$, 'two imports in one statement');
+
+-- A stored pair the 32-row sample misses: the plain INSERT meets it (23505)
+-- and the call falls back to ON CONFLICT, counting it as a conflict.
+INSERT INTO exp_assign.assignments (experiment_id, user_id, variant_id) VALUES (840003, 'im_f50', 8400301);
+SELECT results_eq(
+    $$SELECT * FROM exp_assign.exp_assign_import($q$SELECT 840003, 'im_f' || g, 'only' FROM generate_series(1, 100) g$q$)$$,
+    $$VALUES (99::bigint, 1::bigint, 0::bigint)$$,
+    'a stored pair outside the sample: the plain insert falls back, 99 imported, the stored one unchanged');
 
 -- ---------------------------------------------------------------------------
 -- Bad input: every row is checked first; the first bad one is named.
