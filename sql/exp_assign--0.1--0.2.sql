@@ -71,6 +71,10 @@ BEGIN
     IF query IS NULL THEN
         RAISE EXCEPTION 'query must not be NULL' USING ERRCODE = '22004', HINT = hint_columns;
     END IF;
+    IF current_setting('transaction_read_only')::boolean THEN
+        RAISE EXCEPTION 'exp_assign_import cannot run in a read-only transaction' USING ERRCODE = '25006',
+            HINT = 'Import on the primary, in a read-write transaction.';
+    END IF;
     max_len := coalesce(max_len, 1000);
     -- A million rows are sorted and grouped below: in memory, not in temp
     -- files, for this call only (restored at the end; an error ends the

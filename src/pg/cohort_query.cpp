@@ -174,6 +174,9 @@ Datum exp_assign_cohort_query(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("batch_size must not be NULL"),
 						errhint("Leave it out for the default of 10000.")));
 	char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strspn(query, " \t\r\n\f\v;") == strlen(query))
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("the cohort query is empty"),
+						errhint("Pass a query returning one column of user ids, e.g. 'SELECT id FROM users WHERE country = ''NZ'''.")));
 	int32 batch_size = PG_GETARG_INT32(2);
 	if (batch_size < 1 || batch_size > kMaxBatch)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -7,7 +7,7 @@
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;
-SELECT plan(41);
+SELECT plan(43);
 
 INSERT INTO exp_assign.experiments (id, key, seed, status) VALUES
     (830001, 'cq_split',   'cq-seed',     'active'),
@@ -111,6 +111,8 @@ INSERT INTO cq_cases (what, query, state, message) VALUES
  '22004', 'experiment_id must not be NULL'),
 ('NULL query', $$SELECT * FROM exp_assign.exp_assign_cohort_query(830001, NULL)$$,
  '22004', 'query must not be NULL'),
+('empty query', $$SELECT * FROM exp_assign.exp_assign_cohort_query(830001, '  ')$$,
+ '42601', 'the cohort query is empty'),
 ('NULL batch size', $$SELECT * FROM exp_assign.exp_assign_cohort_query(830001, 'SELECT 1', NULL)$$,
  '22004', 'batch_size must not be NULL'),
 ('batch size 0', $$SELECT * FROM exp_assign.exp_assign_cohort_query(830001, 'SELECT 1', 0)$$,

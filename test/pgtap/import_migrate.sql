@@ -7,7 +7,7 @@
 
 BEGIN;
 SET LOCAL search_path = public, exp_assign;
-SELECT plan(52);
+SELECT plan(54);
 
 INSERT INTO exp_assign.experiments (id, key, seed, status) VALUES
     (840001, 'im_old',   'im-old',   'active'),
@@ -90,6 +90,8 @@ SELECT results_eq(
 CREATE TEMP TABLE im_cases (n int GENERATED ALWAYS AS IDENTITY, what text, query text, state text, message text);
 INSERT INTO im_cases (what, query, state, message) VALUES
 ('NULL query', $$SELECT * FROM exp_assign.exp_assign_import(NULL)$$, '22004', 'query must not be NULL'),
+('read-only transaction', $$SET TRANSACTION READ ONLY; SELECT * FROM exp_assign.exp_assign_import('SELECT 840001, ''x'', ''green''')$$,
+ '25006', 'exp_assign_import cannot run in a read-only transaction'),
 ('two columns', $$SELECT * FROM exp_assign.exp_assign_import('SELECT 840001, ''x''')$$,
  '42601', 'the import query must return 3 or 4 columns'),
 ('five columns', $$SELECT * FROM exp_assign.exp_assign_import('SELECT 840001, ''x'', ''green'', now(), 5')$$,
