@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 #include "pg/catalog.hpp"
 #include "pg/get_or_create.hpp"
@@ -42,7 +43,8 @@ void CountRow(TupleTableSlot *slot, void *arg)
 	const Experiment &e = *state->second;
 	int32 variant_id = DatumGetInt32(slot->tts_values[0]);
 	const int32 *it = std::lower_bound(e.variant_ids, e.variant_ids + e.nvariants, variant_id);
-	// A stored row may name a variant deleted since; it counts as not enrolled.
+	// A variant created after the call read the catalog is not in it: its
+	// rows count with those without a variant.
 	if (it == e.variant_ids + e.nvariants || *it != variant_id)
 		return;
 	split.users[it - e.variant_ids]++;
