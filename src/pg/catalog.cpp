@@ -164,9 +164,16 @@ Catalog LoadCatalog(const int32 *ids, int count)
 {
 	// The cache needs the latest snapshot, which only READ COMMITTED may
 	// use and parallel mode may not take.
-	if (XactIsoLevel != XACT_READ_COMMITTED || IsInParallelMode())
-		return count == 0 ? Catalog{0, nullptr}
-						  : QueryCatalog(ids, count, nullptr, CurrentMemoryContext);
+	if (XactIsoLevel != XACT_READ_COMMITTED || IsInParallelMode()) {
+		if (count == 0)
+			return Catalog{0, nullptr};
+		// Only this path reads ids: once each, the query's array kept small.
+		int32 *distinct = static_cast<int32 *>(palloc(sizeof(int32) * count));
+		memcpy(distinct, ids, sizeof(int32) * count);
+		std::sort(distinct, distinct + count);
+		int n = static_cast<int>(std::unique(distinct, distinct + count) - distinct);
+		return QueryCatalog(distinct, n, nullptr, CurrentMemoryContext);
+	}
 	if (cache_valid)
 		return cached_catalog;
 

@@ -34,8 +34,8 @@ struct Catalog {
 	const Experiment *Find(int32 id) const;
 };
 
-// The experiments a call needs: at least those among ids (ascending,
-// distinct) that exist. Must run inside SPI_connect; the result stays valid
+// The experiments a call needs: at least those among ids (any order,
+// repeats allowed) that exist. Must run inside SPI_connect; the result stays valid
 // at least until SPI_finish.
 //
 // Under READ COMMITTED it is a per-backend cache of every experiment,

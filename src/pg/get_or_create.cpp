@@ -1,7 +1,5 @@
 #include "pg/get_or_create.hpp"
 
-#include <algorithm>
-
 #include "core/bucket.hpp"
 #include "core/rule.hpp"
 #include "pg/catalog.hpp"
@@ -308,17 +306,6 @@ void QueueStored(const Resolution &r)
 	pfree(stored);
 }
 
-// The distinct experiment ids of the pairs, ascending; their count in *n.
-const int32 *DistinctExperiments(const Pair *pairs, size_t count, int *n)
-{
-	int32 *ids = AllocArray<int32>(count);
-	for (size_t i = 0; i < count; i++)
-		ids[i] = pairs[i].experiment_id;
-	std::sort(ids, ids + count);
-	*n = static_cast<int>(std::unique(ids, ids + count) - ids);
-	return ids;
-}
-
 void EmitRows(const Resolution &r, ReturnSetInfo *rsinfo)
 {
 	Datum source_text[] = {Datum(0), Datum(0), CStringGetTextDatum("existing"),
@@ -362,13 +349,14 @@ void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datu
 		elog(ERROR, "exp_assign: SPI_connect failed");
 
 	Resolution r;
-	int nids;
 	r.pairs = pairs;
 	r.count = SortDistinct(pairs, count);
 	r.user_datums = user_datums;
 
-	const int32 *ids = DistinctExperiments(pairs, r.count, &nids);
-	r.catalog = LoadCatalog(ids, nids);
+	int32 *ids = AllocArray<int32>(r.count);
+	for (size_t i = 0; i < r.count; i++)
+		ids[i] = pairs[i].experiment_id;
+	r.catalog = LoadCatalog(ids, static_cast<int>(r.count));
 
 	r.experiment = AllocArray<const Experiment *>(r.count);
 	r.source = AllocArray<Source>(r.count);

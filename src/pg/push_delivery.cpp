@@ -98,9 +98,7 @@ void NameVariants(QueuedKey *keys, int count)
 	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
 	for (int i = 0; i < count; i++)
 		ids[i] = keys[i].experiment_id;
-	std::sort(ids, ids + count);
-	int distinct = static_cast<int>(std::unique(ids, ids + count) - ids);
-	Catalog catalog = LoadCatalog(ids, distinct);
+	Catalog catalog = LoadCatalog(ids, count);
 	for (int i = 0; i < count; i++) {
 		if (!keys[i].present)
 			continue;
