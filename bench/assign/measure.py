@@ -12,7 +12,8 @@ measured call or pgbench run:
                   -M prepared, one run per script: exp_assign_user, the
                   seed's CTE, the bare 10-row INSERT, a 1-row INSERT and
                   SELECT 1 (new users); exp_assign_user, the CTE, a bare
-                  indexed lookup and SELECT 1 (existing users)
+                  indexed lookup, the same ten rows as constants (the
+                  cost of the result alone) and SELECT 1 (existing users)
   cohort          1,000 new users x 1 experiment, then the same users again
   matrix          100 users x 10 experiments, new, then again
   scaling         cohorts of 10^4 and 10^5 new users
@@ -223,12 +224,22 @@ SEED_COLUMNS = ("AS s(experiment_id int, user_id text, variant_id int, version i
                 " assigned_at timestamptz, variant_key_or_source text)")
 
 
+def sql_literal(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
 def page_scripts(db, pool):
     """pgbench scripts of one database: name -> (text, rows per call, new-user
     prefix or None). {rep} in a prefix is filled per repetition."""
     ids = {impl: db.one("SELECT bench.ids(%s)::text", (impl,))[0] for impl in ("exp_assign", "seed", "floor")}
     first = db.one("SELECT experiment_id, vids[1] FROM bench.twins WHERE impl = 'floor' AND n = 1")
     fixed = db.one("SELECT array_agg(vids[1] ORDER BY n)::text FROM bench.twins WHERE impl = 'floor'")[0]
+    # The ten rows exp_assign_user returns for a pool user, as constants:
+    # what returning the result costs when no work at all makes it.
+    rows = db.conn.execute("SELECT experiment_id, variant_id, variant_key, version, assigned_at::text, source"
+                           f" FROM exp_assign.exp_assign_user('pe-1', '{ids['exp_assign']}')").fetchall()
+    values = ", ".join(f"('pe-' || :i, {e}, {v}, {sql_literal(k)}, {ver}, {sql_literal(at)}::timestamptz,"
+                       f" {sql_literal(src)})" for e, v, k, ver, at, src in rows)
     new = "\\set r random(1, 1000000000000)\n"
     old = f"\\set i random(1, {pool})\n"
     return {
@@ -250,6 +261,8 @@ def page_scripts(db, pool):
                                 10, None),
         "seed_existing": (old + f"SELECT * FROM public.seed_cte(array_fill(('pe-' || :i)::text, ARRAY[10]),"
                           f" '{ids['seed']}') {SEED_COLUMNS};\n", 10, None),
+        "result_existing": (old + f"SELECT * FROM (VALUES {values}) AS r(user_id, experiment_id, variant_id,"
+                            " variant_key, version, assigned_at, source);\n", len(rows), None),
         "lookup_existing": (old + "SELECT a.experiment_id, a.variant_id, a.version, a.assigned_at"
                             " FROM exp_assign.assignments a"
                             f" WHERE a.experiment_id = ANY ('{ids['floor']}') AND a.user_id = 'pe-' || :i;\n",
@@ -277,7 +290,7 @@ def pgbench(args, db, name, text, seconds, work):
 
 
 def page_load(args, db, out, reps, seconds, work):
-    """Each repetition runs the eight scripts one after the other, each in
+    """Each repetition runs the nine scripts one after the other, each in
     its own pgbench run, the first one rotating; rep 0 (1 s each) warms up."""
     scripts = page_scripts(db, args.pool)
     names = list(scripts)
@@ -397,7 +410,7 @@ def main():
 
     section(f"set-up: page-load pool of {args.pool} users in all 10 experiments of each twin",
             lambda db: db.one("SELECT bench.page_pool(%s::int)", (args.pool,)))
-    section(f"page load: eight pgbench scripts, -T {args.seconds} each; {args.page_reps} repetitions"
+    section(f"page load: nine pgbench scripts, -T {args.seconds} each; {args.page_reps} repetitions"
             " after a warm-up (-T 1)",
             lambda db: page_load(args, db, out, args.page_reps, args.seconds, args.work))
     section(f"cohort: 1,000 users x 1 experiment, new then existing; {args.reps} repetitions after a warm-up",
