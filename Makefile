@@ -24,6 +24,13 @@ SHLIB_LINK   = -l:libmurmurhash.a -lhiredis -lstdc++ -Wl,--version-script=$(srcd
 # bitcode with clang without PG_CXXFLAGS (trap 1 of STYLE.md): no bitcode.
 override with_llvm = no
 
+# Set before the PGXS include, which tests `ifdef EXTRA_CLEAN` as it is
+# read; the variables it names are defined below (expanded when clean runs).
+# libFuzzer writes crash-*, leak-*, timeout-*, oom-* and slow-unit-* to the
+# current directory when a fuzz binary is run by hand.
+EXTRA_CLEAN = $(UNIT_BIN) results regression.diffs regression.out test/isolation/output_iso \
+              $(FUZZ_BINS) test/fuzz/artifacts crash-* leak-* timeout-* oom-* slow-unit-*
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -52,8 +59,6 @@ unit: $(UNIT_BIN)
 
 VECTORS ?= $(abspath $(srcdir)/../shared/vectors/mmh3_buckets.tsv)
 
-EXTRA_CLEAN = $(UNIT_BIN) results regression.diffs regression.out test/isolation/output_iso
-
 # ---------------------------------------------------------------------------
 # Benchmarks: scripts, not tests (they print figures and pass or fail nothing
 # on speed). Need the extension installed.
@@ -67,3 +72,30 @@ bench:
 .PHONY: bench-push
 bench-push:
 	bench/push_run
+
+# ---------------------------------------------------------------------------
+# Fuzz targets of the core: libFuzzer with AddressSanitizer and
+# UndefinedBehaviorSanitizer (clang), one binary per test/fuzz/<target>.cpp
+# with the core sources compiled in. `make fuzz` builds them and runs each
+# for FUZZ_SECONDS from a temporary copy of its seed corpus
+# test/fuzz/corpus/<target>/ (test/fuzz/run); a crash, a sanitizer report or
+# an oracle mismatch fails it, its input in test/fuzz/artifacts/.
+# ---------------------------------------------------------------------------
+FUZZ_CXX     ?= clang++
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = $(basename $(notdir $(wildcard test/fuzz/*.cpp)))
+FUZZ_BINS     = $(addprefix test/fuzz/,$(FUZZ_TARGETS))
+# Every undefined behaviour aborts, so libFuzzer counts it as a crash.
+FUZZ_FLAGS    = -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -Wall -Wextra $(WERROR) -Isrc
+
+# The old binary goes first, so a failed build never leaves it to be run.
+$(FUZZ_BINS): test/fuzz/%: test/fuzz/%.cpp $(wildcard test/fuzz/*.hpp) $(CORE_SRCS) $(wildcard src/core/*.hpp)
+	@rm -f $@
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRCS) -l:libmurmurhash.a
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run

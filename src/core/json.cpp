@@ -124,15 +124,25 @@ std::string BasisPointsToPercent(int64_t basis_points)
 	return buf;
 }
 
-std::string IsoUtc(int64_t unix_micros)
+namespace {
+
+// floor(a / b) and the remainder that goes with it, 0 <= rem < b (b > 0).
+int64_t FloorDiv(int64_t a, int64_t b, int64_t *rem)
 {
-	constexpr int64_t kMicrosPerDay = 86400LL * 1000000LL;
-	int64_t days = unix_micros / kMicrosPerDay;
-	int64_t rest = unix_micros % kMicrosPerDay;
-	if (rest < 0) {
-		rest += kMicrosPerDay;
-		days -= 1;
+	int64_t q = a / b;
+	int64_t r = a % b;
+	if (r < 0) {
+		r += b;
+		q -= 1;
 	}
+	*rem = r;
+	return q;
+}
+
+std::string FormatUtc(int64_t unix_seconds, int64_t micros)
+{
+	int64_t second_of_day;
+	int64_t days = FloorDiv(unix_seconds, 86400, &second_of_day);
 	// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
 	int64_t z = days + 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -144,18 +154,31 @@ std::string IsoUtc(int64_t unix_micros)
 	int64_t month = mp < 10 ? mp + 3 : mp - 9;
 	int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
 
-	int64_t seconds = rest / 1000000;
-	int64_t micros = rest % 1000000;
-	char buf[48];
-	int n = std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld",
-						  static_cast<long long>(year), static_cast<long long>(month),
-						  static_cast<long long>(day), static_cast<long long>(seconds / 3600),
-						  static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+	char buf[64];
+	int n = std::snprintf(buf, sizeof buf, "%s%04lld-%02lld-%02lldT%02lld:%02lld:%02lld", year < 0 ? "-" : "",
+						  static_cast<long long>(year < 0 ? -year : year), static_cast<long long>(month),
+						  static_cast<long long>(day), static_cast<long long>(second_of_day / 3600),
+						  static_cast<long long>(second_of_day / 60 % 60),
+						  static_cast<long long>(second_of_day % 60));
 	if (micros != 0)
 		std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(micros));
 	else
 		std::snprintf(buf + n, sizeof buf - n, "Z");
 	return buf;
+}
+
+}  // namespace
+
+std::string IsoUtc(int64_t unix_micros)
+{
+	int64_t micros;
+	int64_t seconds = FloorDiv(unix_micros, 1000000, &micros);
+	return FormatUtc(seconds, micros);
+}
+
+std::string IsoUtcSeconds(int64_t unix_seconds)
+{
+	return FormatUtc(unix_seconds, 0);
 }
 
 }  // namespace exp_assign

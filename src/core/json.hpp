@@ -41,6 +41,14 @@ std::string BasisPointsToPercent(int64_t basis_points);
 
 // A UTC instant as ISO 8601 with a Z, microseconds when not zero:
 // 0 -> "1970-01-01T00:00:00Z", 1500000 -> "1970-01-01T00:00:01.500000Z".
+// Years before 1 AD are astronomical with a sign and four digits (1 BC is
+// "0000", 2 BC "-0001"); past 9999 they take the digits they need, as
+// PostgreSQL prints them.
 std::string IsoUtc(int64_t unix_micros);
+
+// The same for a whole second, without a fraction: the instant floor(s)
+// given in seconds, so every int64 microsecond value has one (no overflow
+// converting back to microseconds).
+std::string IsoUtcSeconds(int64_t unix_seconds);
 
 }  // namespace exp_assign

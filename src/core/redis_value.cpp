@@ -51,7 +51,7 @@ std::string AssignedAtText(int64_t assigned_unix_micros)
 	int64_t seconds = assigned_unix_micros / kMicrosPerSecond;
 	if (assigned_unix_micros % kMicrosPerSecond < 0)
 		seconds -= 1;  // truncate towards the past, as to_char does
-	return IsoUtc(seconds * kMicrosPerSecond);
+	return IsoUtcSeconds(seconds);
 }
 
 void AppendAssignmentValue(std::string *out, int32_t variant_id, std::string_view variant_key,

@@ -204,5 +204,23 @@ TEST(IsoUtc, BeforeTheEpoch)
 	EXPECT_EQ(IsoUtc(-62135596800LL * 1000000), "0001-01-01T00:00:00Z");
 }
 
+TEST(IsoUtc, YearsBeforeOneAdAreSignedAndFourDigits)
+{
+	// ISO 8601's astronomical years: 1 BC is 0000, 2 BC is -0001.
+	EXPECT_EQ(IsoUtc(-62167219200LL * 1000000), "0000-01-01T00:00:00Z");
+	EXPECT_EQ(IsoUtc(-62167219201LL * 1000000), "-0001-12-31T23:59:59Z");
+	// PostgreSQL's lowest timestamp, 4714-11-24 00:00:00 BC.
+	EXPECT_EQ(IsoUtc(-210866803200LL * 1000000), "-4713-11-24T00:00:00Z");
+}
+
+TEST(IsoUtc, EveryInt64HasAText)
+{
+	// Far outside PostgreSQL's range: no overflow on the way (the fuzz
+	// target checks the whole range against gmtime_r).
+	EXPECT_EQ(IsoUtc(INT64_MAX), "294247-01-10T04:00:54.775807Z");
+	EXPECT_EQ(IsoUtc(INT64_MIN), "-290308-12-21T19:59:05.224192Z");
+	EXPECT_EQ(IsoUtcSeconds(0), "1970-01-01T00:00:00Z");
+}
+
 }  // namespace
 }  // namespace exp_assign

@@ -99,6 +99,15 @@ TEST(AssignedAtText, InfinitiesAreNamed)
 	EXPECT_EQ(AssignedAtText(0), "1970-01-01T00:00:00Z");
 }
 
+TEST(AssignedAtText, WholeSecondsTowardsThePast)
+{
+	EXPECT_EQ(AssignedAtText(1795507200999999LL), "2026-11-24T08:00:00Z");
+	EXPECT_EQ(AssignedAtText(-1), "1969-12-31T23:59:59Z");
+	// Just above -infinity: the floor in seconds is formatted as it is, not
+	// multiplied back to microseconds, which would overflow.
+	EXPECT_EQ(AssignedAtText(INT64_MIN + 1), "-290308-12-21T19:59:05Z");
+}
+
 TEST(AssignmentValue, EscapesTheVariantKey)
 {
 	EXPECT_EQ(AssignmentValue(1, "say \"hi\"\n", 1, 0),
