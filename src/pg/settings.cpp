@@ -34,12 +34,20 @@ const config_enum_entry kKeyLayouts[] = {
 };
 
 // An empty prefix would yield keys like ":42:user" that readers cannot
-// tell from a misconfiguration.
+// tell from a misconfiguration. A brace would make Redis Cluster hash the
+// prefix's tag instead of the user id's: every key in one slot.
 bool CheckKeyPrefix(char **newval, void **, GucSource)
 {
 	if (**newval == '\0') {
 		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
 		GUC_check_errdetail("exp_assign.redis_key_prefix must not be empty.");
+		return false;
+	}
+	if (strpbrk(*newval, "{}") != nullptr) {
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errdetail("exp_assign.redis_key_prefix must not contain \"{\" or \"}\".");
+		GUC_check_errhint("Redis Cluster hashes the first {...} of a key; the cluster key layout "
+						  "puts the user id there.");
 		return false;
 	}
 	return true;
