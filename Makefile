@@ -90,7 +90,7 @@ FUZZ_FLAGS    = -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanit
                 -Wall -Wextra $(WERROR) -Isrc
 
 # The old binary goes first, so a failed build never leaves it to be run.
-$(FUZZ_BINS): test/fuzz/%: test/fuzz/%.cpp $(wildcard test/fuzz/*.hpp) $(CORE_SRCS) $(wildcard src/core/*.hpp)
+$(FUZZ_BINS): test/fuzz/%: test/fuzz/%.cpp $(wildcard test/fuzz/*.hpp test/unit/*.hpp) $(CORE_SRCS) $(wildcard src/core/*.hpp)
 	@rm -f $@
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRCS) -l:libmurmurhash.a
 

@@ -36,25 +36,14 @@
 #include "core/json.hpp"
 #include "core/redis_value.hpp"
 #include "json_check.hpp"
+#include "../unit/hash_tag.hpp"
 
 namespace {
 
 using exp_assign::KeyLayout;
 using json_check::Show;
+using exp_assign::test_support::HashTag;
 using json_check::Value;
-
-// Redis Cluster's hash tag: the bytes between the first '{' and the first
-// '}' after it when there are any; otherwise the whole key.
-std::string HashTag(const std::string &key)
-{
-	size_t open = key.find('{');
-	if (open == std::string::npos)
-		return key;
-	size_t close = key.find('}', open + 1);
-	if (close == std::string::npos || close == open + 1)
-		return key;
-	return key.substr(open + 1, close - open - 1);
-}
 
 std::string Key(std::string_view prefix, int32_t experiment_id, std::string_view user, KeyLayout layout)
 {

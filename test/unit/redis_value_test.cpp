@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/redis_value.hpp"
+#include "hash_tag.hpp"
 
 namespace exp_assign {
 namespace {
@@ -34,18 +35,7 @@ TEST(AssignmentKey, PrefixExperimentAndUserBytes)
 	EXPECT_EQ(AssignmentKey("a:b", 2147483647, "u"), "a:b:2147483647:u");
 }
 
-// Redis Cluster's hash tag rule: the bytes between the first '{' and the
-// first '}' after it, when that is not empty; otherwise the whole key.
-std::string HashTag(const std::string &key)
-{
-	size_t open = key.find('{');
-	if (open == std::string::npos)
-		return key;
-	size_t close = key.find('}', open + 1);
-	if (close == std::string::npos || close == open + 1)
-		return key;
-	return key.substr(open + 1, close - open - 1);
-}
+using exp_assign::test_support::HashTag;
 
 std::string ClusterKey(std::string_view prefix, int32_t experiment_id, std::string_view user)
 {
