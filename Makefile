@@ -1,9 +1,11 @@
 # exp_assign: PGXS build of the extension, plus the unit tests of the core.
-EXTENSION   = exp_assign
+# exp_assign_proxy (SQL only, PL/Proxy) goes in a proxy database in front of
+# shards that run exp_assign: docs/proxy.md.
+EXTENSION   = exp_assign exp_assign_proxy
 MODULE_big  = exp_assign
 EXTVERSION  = 0.2
 # 0.2 has no script of its own: CREATE EXTENSION runs 0.1 and the upgrade.
-DATA        = sql/exp_assign--0.1.sql sql/exp_assign--0.1--0.2.sql
+DATA        = sql/exp_assign--0.1.sql sql/exp_assign--0.1--0.2.sql sql/exp_assign_proxy--0.1.sql
 
 CORE_SRCS   = $(wildcard src/core/*.cpp)
 PG_SRCS     = $(wildcard src/pg/*.cpp) $(wildcard src/redis/*.cpp)
