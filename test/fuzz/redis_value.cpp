@@ -22,6 +22,9 @@
 // Year text: years from 0 up zero-padded to 4 digits (5 or 6 past 9999, no
 // '+', as PostgreSQL prints them), negative (astronomical, -1 = 2 BC) years
 // a '-' then at least 4 digits, as ISO 8601 writes them: -1 is "-0001".
+// - ClusterSlot(key), the node the worker sends the key's command to, is
+//   CRC16/XMODEM of the hash tag modulo 16384 (a table-driven reference),
+//   the same for every key of one user in the cluster layout.
 // Why: clients parse the key and value; their exact bytes are the contract.
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -33,6 +36,7 @@
 #include <string_view>
 
 #include "check.hpp"
+#include "core/cluster_slot.hpp"
 #include "core/json.hpp"
 #include "core/redis_value.hpp"
 #include "json_check.hpp"
@@ -44,6 +48,28 @@ using exp_assign::KeyLayout;
 using json_check::Show;
 using exp_assign::test_support::HashTag;
 using json_check::Value;
+
+// Redis's slot, from its documented rule: CRC16/XMODEM of the hash tag (or
+// the whole key) modulo 16384, computed a byte at a time from a table built
+// here, not bit by bit as the core does.
+uint16_t ReferenceSlot(const std::string &key)
+{
+	static uint16_t table[256];
+	static bool built = false;
+	if (!built) {
+		for (int i = 0; i < 256; i++) {
+			uint16_t crc = static_cast<uint16_t>(i << 8);
+			for (int bit = 0; bit < 8; bit++)
+				crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+			table[i] = crc;
+		}
+		built = true;
+	}
+	uint16_t crc = 0;
+	for (unsigned char byte : HashTag(key))
+		crc = static_cast<uint16_t>((crc << 8) ^ table[((crc >> 8) ^ byte) & 0xff]);
+	return crc & 16383;
+}
 
 std::string Key(std::string_view prefix, int32_t experiment_id, std::string_view user, KeyLayout layout)
 {
@@ -159,7 +185,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (HashTag(key) != HashTag(other))
 			fuzz::Mismatch("cluster keys " + Show(key) + " and " + Show(other) +
 						   " of one user have different hash tags");
+		if (exp_assign::ClusterSlot(key) != exp_assign::ClusterSlot(other))
+			fuzz::Mismatch("cluster keys " + Show(key) + " and " + Show(other) + " of one user lie in different slots");
 	}
+	// The slot the worker sends a command to is Redis's.
+	if (exp_assign::ClusterSlot(key) != ReferenceSlot(key))
+		fuzz::Mismatch("ClusterSlot(" + Show(key) + ") = " + std::to_string(exp_assign::ClusterSlot(key)) +
+					   ", Redis's rule gives " + std::to_string(ReferenceSlot(key)));
 
 	// The timestamps (IsoUtc takes the whole range).
 	CheckIsoUtc(assigned_micros);

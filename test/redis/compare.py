@@ -5,7 +5,9 @@ For every assignment selected by --where, the key <prefix>:<experiment>:<user>
 (--layout cluster: <prefix>:{<user>}:<experiment>) must hold exactly the JSON value of DESIGN.md section 5 with a TTL in
 (ttl - slack, ttl]; with --absent, none of the selected keys may exist.
 Prints one line "checked=N missing=N wrong_value=N wrong_ttl=N present=N"
-plus up to five examples, and exits 1 on any difference.
+plus up to five examples, and exits 1 on any difference. With --cluster,
+--redis-port is one node of a Redis Cluster and each key is read from the
+node serving its slot.
 
 Uses Debian's python3-psycopg and python3-redis; run with /usr/bin/python3.
 """
@@ -15,6 +17,7 @@ import sys
 
 import psycopg
 import redis
+import redis.cluster
 
 EXPECTED = """
 SELECT a.experiment_id, convert_to(a.user_id, 'UTF8'),
@@ -40,6 +43,8 @@ def main():
     parser.add_argument("--redis-password", default=None)
     parser.add_argument("--prefix", default="assign")
     parser.add_argument("--layout", choices=("plain", "cluster"), default="plain")
+    parser.add_argument("--cluster", action="store_true",
+                        help="--redis-port is a node of a Redis Cluster: read each key from its slot's node")
     parser.add_argument("--where", default="true", help="SQL condition on a (assignments)")
     parser.add_argument("--ttl", type=int, default=604800)
     parser.add_argument("--slack", type=int, default=600, help="seconds a TTL may have run down")
@@ -62,7 +67,14 @@ def main():
     else:
         keys = [prefix + b":" + str(row[0]).encode() + b":" + bytes(row[1]) for row in rows]
     values, ttls = [], []
-    for start in range(0, len(keys), 1000):
+    if args.cluster:
+        node = redis.cluster.RedisCluster(host="127.0.0.1", port=args.redis_port, password=args.redis_password)
+        values = [node.get(k) for k in keys]
+        ttls = [node.ttl(k) for k in keys]
+        keys_read = len(keys)
+    else:
+        keys_read = 0
+    for start in range(keys_read, len(keys), 1000):
         chunk = keys[start:start + 1000]
         pipe = r.pipeline(transaction=False)
         for k in chunk:
