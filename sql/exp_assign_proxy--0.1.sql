@@ -295,3 +295,169 @@ LANGUAGE plproxy STRICT AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.exp_assign_bucket(text, text) IS
     'exp_assign_bucket, computed on partition 0 (the rule is the same everywhere); VOLATILE here, as PL/Proxy requires.';
+
+-- ---------------------------------------------------------------------------
+-- exp_assign_cohort_query: the query runs here, in the proxy database; its
+-- users go to the shards batch by batch through exp_assign_cohort.
+-- ---------------------------------------------------------------------------
+
+-- What the cohort query needs of an experiment, from partition 0 (every
+-- shard holds the same catalog): its status, its variants in ascending id,
+-- and the shards' exp_assign.max_user_id_bytes (calling exp_assign_bucket
+-- loads the library, which defines the setting).
+CREATE FUNCTION @extschema@.shard_experiment(experiment_id int)
+RETURNS TABLE (status text, variant_ids int[], variant_keys text[], max_user_id_bytes int)
+LANGUAGE plproxy AS $$
+    CLUSTER 'exp_assign';
+    RUN ON 0;
+    SELECT e.status,
+           ARRAY(SELECT v.id FROM exp_assign.variants v WHERE v.experiment_id = e.id ORDER BY v.id) AS variant_ids,
+           ARRAY(SELECT v.key FROM exp_assign.variants v WHERE v.experiment_id = e.id ORDER BY v.id) AS variant_keys,
+           (SELECT s.setting::int FROM pg_catalog.pg_settings s
+             WHERE s.name = 'exp_assign.max_user_id_bytes' AND exp_assign.exp_assign_bucket('', '') IS NOT NULL)
+               AS max_user_id_bytes
+      FROM exp_assign.experiments e
+     WHERE e.id = experiment_id;
+$$;
+COMMENT ON FUNCTION @extschema@.shard_experiment(int) IS
+    'Internal: an experiment''s status and variants, and the shards'' max_user_id_bytes, from partition 0.';
+
+-- One batch of the cohort query: its distinct users assigned on their
+-- shards, the counts per variant (in variant_ids order) and the distinct
+-- users so far carried on, and the progress NOTICE.
+CREATE FUNCTION @extschema@.proxy_cohort_batch(
+    experiment_id int, variant_ids int[], batch text[], rows_read bigint, started timestamptz,
+    INOUT counts bigint[], INOUT fresh bigint[], INOUT total bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    distinct_users constant text[] := ARRAY(SELECT DISTINCT b FROM unnest(batch) b);
+    seconds numeric;
+BEGIN
+    total := total + cardinality(distinct_users);
+    SELECT array_agg(coalesce(c.n_users, 0) + counts[v.ord] ORDER BY v.ord),
+           array_agg(coalesce(c.n_new, 0) + fresh[v.ord] ORDER BY v.ord)
+      INTO counts, fresh
+      FROM unnest(variant_ids) WITH ORDINALITY AS v(id, ord)
+      LEFT JOIN (SELECT r.variant_id, count(*) AS n_users, count(*) FILTER (WHERE r.source = 'new') AS n_new
+                   FROM @extschema@.proxy_get('cohort', $1, distinct_users, NULL) r
+                  GROUP BY r.variant_id) c ON c.variant_id = v.id;
+    seconds := extract(epoch FROM clock_timestamp() - started);
+    RAISE NOTICE 'experiment %: % rows read, % users assigned (% new)', $1, rows_read,
+        coalesce((SELECT sum(x) FROM unnest(counts) x), 0), coalesce((SELECT sum(x) FROM unnest(fresh) x), 0)
+        USING DETAIL = format('%s s so far, %s rows/s.', round(seconds, 1),
+                              CASE WHEN seconds > 0 THEN round(rows_read / seconds) ELSE 0 END);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.proxy_cohort_batch(int, int[], text[], bigint, timestamptz, bigint[], bigint[], bigint) IS
+    'Internal: one batch of exp_assign_cohort_query through the proxy.';
+
+CREATE FUNCTION @extschema@.exp_assign_cohort_query(experiment_id int, query text, batch_size int DEFAULT 10000)
+RETURNS TABLE (variant_id int, variant_key text, users bigint, new_users bigint, pct numeric)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    hint_query constant text := 'Pass a query returning one column of user ids, e.g. ''SELECT id FROM users WHERE country = ''''NZ''''''.';
+    e record;
+    ncols int;
+    max_len int;
+    rows_read bigint := 0;
+    total bigint := 0;              -- distinct users per batch, summed
+    counts bigint[];                -- users per variant, in variant_ids order
+    fresh bigint[];
+    batch text[] := '{}';
+    u text;
+    started constant timestamptz := clock_timestamp();
+BEGIN
+    IF $1 IS NULL THEN
+        RAISE EXCEPTION 'experiment_id must not be NULL' USING ERRCODE = '22004',
+            HINT = 'Pass the id of a row in exp_assign.experiments.';
+    ELSIF $2 IS NULL THEN
+        RAISE EXCEPTION 'query must not be NULL' USING ERRCODE = '22004', HINT = hint_query;
+    ELSIF $3 IS NULL THEN
+        RAISE EXCEPTION 'batch_size must not be NULL' USING ERRCODE = '22004',
+            HINT = 'Leave it out for the default of 10000.';
+    ELSIF btrim($2, E' \t\r\n\f\v;') = '' THEN
+        RAISE EXCEPTION 'the cohort query is empty' USING ERRCODE = '42601', HINT = hint_query;
+    ELSIF $3 < 1 OR $3 > 1000000 THEN
+        RAISE EXCEPTION 'batch_size % is out of range', $3 USING ERRCODE = '22023',
+            HINT = 'Use 1 to 1000000 users per batch; the default is 10000.';
+    END IF;
+    SELECT * INTO e FROM @extschema@.shard_experiment($1);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'experiment % does not exist', $1 USING ERRCODE = '42704',
+            HINT = 'See SELECT id, key, status FROM exp_assign.experiments.';
+    ELSIF e.status IN ('draft', 'stopped') THEN
+        RAISE EXCEPTION 'experiment % is %: no user can be assigned to it', $1, e.status USING ERRCODE = '55000',
+            HINT = format('Activate it first: UPDATE exp_assign.experiments SET status = ''active'' WHERE id = %s;', $1);
+    END IF;
+    max_len := coalesce(e.max_user_id_bytes, 1000);
+    -- The query's columns, counted without fetching a row: naming one
+    -- column more than it has fails (42P10). Two probes for a good query.
+    ncols := 0;
+    LOOP
+        BEGIN
+            EXECUTE format('SELECT 1 FROM (%s) AS q(%s) LIMIT 0', $2,
+                           (SELECT string_agg('c' || g, ', ') FROM generate_series(1, ncols + 1) g));
+        EXCEPTION WHEN invalid_column_reference THEN
+            EXIT;
+        END;
+        ncols := ncols + 1;
+        EXIT WHEN ncols > 1;
+    END LOOP;
+    IF ncols > 1 THEN
+        -- Only to name the count in the error: at most 1,664 columns.
+        LOOP
+            BEGIN
+                EXECUTE format('SELECT 1 FROM (%s) AS q(%s) LIMIT 0', $2,
+                               (SELECT string_agg('c' || g, ', ') FROM generate_series(1, ncols + 1) g));
+            EXCEPTION WHEN invalid_column_reference THEN
+                EXIT;
+            END;
+            ncols := ncols + 1;
+        END LOOP;
+    END IF;
+    IF ncols <> 1 THEN
+        RAISE EXCEPTION 'the cohort query must return one column, the user ids; it returns %', ncols
+            USING ERRCODE = '42601', HINT = 'Select only the user id, e.g. SELECT user_id FROM ...';
+    END IF;
+
+    counts := array_fill(0::bigint, ARRAY[cardinality(e.variant_ids)]);
+    fresh := counts;
+    FOR u IN EXECUTE format('SELECT q.u::text FROM (%s) AS q(u)', $2) LOOP
+        rows_read := rows_read + 1;
+        IF u IS NULL THEN
+            RAISE EXCEPTION 'row % of the cohort query has a NULL user id', rows_read USING ERRCODE = '22004',
+                HINT = 'Filter them out: add WHERE <user id column> IS NOT NULL to the query.';
+        ELSIF u = '' THEN
+            RAISE EXCEPTION 'row % of the cohort query is an empty user id', rows_read USING ERRCODE = '22023',
+                HINT = 'User ids must be non-empty; remove the element or supply the real id.';
+        ELSIF octet_length(u) > max_len THEN
+            RAISE EXCEPTION 'row % of the cohort query is % bytes long, over exp_assign.max_user_id_bytes (%): "%..."',
+                rows_read, octet_length(u), max_len, left(u, 40) USING ERRCODE = '22001',
+                HINT = 'Use a shorter id (hash it client-side) or raise exp_assign.max_user_id_bytes.';
+        END IF;
+        batch := batch || u;
+        IF cardinality(batch) = $3 THEN
+            SELECT * INTO counts, fresh, total
+              FROM @extschema@.proxy_cohort_batch($1, e.variant_ids, batch, rows_read, started, counts, fresh, total);
+            batch := '{}';
+        END IF;
+    END LOOP;
+    IF cardinality(batch) > 0 THEN
+        SELECT * INTO counts, fresh, total
+          FROM @extschema@.proxy_cohort_batch($1, e.variant_ids, batch, rows_read, started, counts, fresh, total);
+    END IF;
+    RETURN QUERY
+        SELECT s.variant_id, s.variant_key, s.users, s.new_users,
+               CASE WHEN total > 0 THEN round(s.users * 100.0 / total, 2) END
+          FROM (SELECT v.id AS variant_id, v.key AS variant_key, c.n AS users, f.n AS new_users, v.ord
+                  FROM unnest(e.variant_ids, e.variant_keys) WITH ORDINALITY AS v(id, key, ord)
+                  JOIN unnest(counts) WITH ORDINALITY AS c(n, ord) ON c.ord = v.ord
+                  JOIN unnest(fresh) WITH ORDINALITY AS f(n, ord) ON f.ord = v.ord
+                UNION ALL
+                SELECT NULL, NULL, (total - coalesce((SELECT sum(x) FROM unnest(counts) x), 0))::bigint, 0::bigint, NULL) s
+         ORDER BY s.ord NULLS LAST;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.exp_assign_cohort_query(int, text, int) IS
+    'exp_assign_cohort_query with the query run in the proxy database: its users go to their shards batch_size at a time, with a NOTICE per batch; returns the split per variant and a last row (NULL variant) for those without one.';

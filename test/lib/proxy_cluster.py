@@ -16,7 +16,7 @@ def create(prefix, shards, catalog_sql=None):
     proxy_db = f"{prefix}_proxy"
     with psycopg.connect(dbname="postgres", autocommit=True) as admin:
         for db in shard_dbs + [proxy_db]:
-            admin.execute(f"DROP DATABASE IF EXISTS {db}")
+            admin.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
             admin.execute(f"CREATE DATABASE {db}")
     for db in shard_dbs:
         with psycopg.connect(dbname=db, autocommit=True) as c:
