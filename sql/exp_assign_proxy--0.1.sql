@@ -402,20 +402,7 @@ BEGIN
             EXIT;
         END;
         ncols := ncols + 1;
-        EXIT WHEN ncols > 1;
     END LOOP;
-    IF ncols > 1 THEN
-        -- Only to name the count in the error: at most 1,664 columns.
-        LOOP
-            BEGIN
-                EXECUTE format('SELECT 1 FROM (%s) AS q(%s) LIMIT 0', $2,
-                               (SELECT string_agg('c' || g, ', ') FROM generate_series(1, ncols + 1) g));
-            EXCEPTION WHEN invalid_column_reference THEN
-                EXIT;
-            END;
-            ncols := ncols + 1;
-        END LOOP;
-    END IF;
     IF ncols <> 1 THEN
         RAISE EXCEPTION 'the cohort query must return one column, the user ids; it returns %', ncols
             USING ERRCODE = '42601', HINT = 'Select only the user id, e.g. SELECT user_id FROM ...';
