@@ -366,6 +366,7 @@ DECLARE
     fresh bigint[];
     batch text[] := '{}';
     u text;
+    shown text;
     started constant timestamptz := clock_timestamp();
 BEGIN
     IF $1 IS NULL THEN
@@ -419,8 +420,13 @@ BEGIN
             RAISE EXCEPTION 'row % of the cohort query is an empty user id', rows_read USING ERRCODE = '22023',
                 HINT = 'User ids must be non-empty; remove the element or supply the real id.';
         ELSIF octet_length(u) > max_len THEN
+            -- As exp_assign shows it: the first 40 bytes, cut at a character.
+            shown := left(u, 40);
+            WHILE octet_length(shown) > 40 LOOP
+                shown := left(shown, -1);
+            END LOOP;
             RAISE EXCEPTION 'row % of the cohort query is % bytes long, over exp_assign.max_user_id_bytes (%): "%..."',
-                rows_read, octet_length(u), max_len, left(u, 40) USING ERRCODE = '22001',
+                rows_read, octet_length(u), max_len, shown USING ERRCODE = '22001',
                 HINT = 'Use a shorter id (hash it client-side) or raise exp_assign.max_user_id_bytes.';
         END IF;
         batch := batch || u;
