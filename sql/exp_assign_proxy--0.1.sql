@@ -142,6 +142,8 @@ DECLARE
     read_only constant boolean := current_setting('transaction_read_only')::boolean;
     found_rows @extschema@.proxy_row[];
     missing @extschema@.proxy_row;
+    pair_users text[];
+    pair_experiments int[];
 BEGIN
     IF shape = 'user' THEN
         IF NOT read_only THEN
@@ -158,10 +160,10 @@ BEGIN
                 HINT = 'exp_assign_bulk pairs element i of each array: pass arrays of the same length, or use exp_assign_matrix for every user in every experiment.';
         END IF;
         IF read_only THEN
-            found_rows := ARRAY(
-                SELECT r FROM @extschema@.shard_peek_pairs(
-                    ARRAY(SELECT p.u FROM @extschema@.requested_pairs(shape, one_experiment_id, user_ids, experiment_ids) p),
-                    ARRAY(SELECT p.e FROM @extschema@.requested_pairs(shape, one_experiment_id, user_ids, experiment_ids) p)) r);
+            SELECT array_agg(p.u ORDER BY p.n), array_agg(p.e ORDER BY p.n) INTO pair_users, pair_experiments
+              FROM @extschema@.requested_pairs(shape, one_experiment_id, user_ids, experiment_ids) p;
+            found_rows := ARRAY(SELECT r FROM @extschema@.shard_peek_pairs(coalesce(pair_users, '{}'),
+                                                                            coalesce(pair_experiments, '{}')) r);
         ELSIF shape = 'cohort' THEN
             found_rows := ARRAY(SELECT r FROM @extschema@.shard_cohort(one_experiment_id, user_ids) r);
         ELSIF shape = 'bulk' THEN

@@ -38,6 +38,7 @@ import time
 
 import psycopg
 import psycopg.conninfo
+import psycopg.sql
 
 OPTIONS = "-c search_path=public,exp_assign -c synchronous_commit=off"
 BULK_IMPLS_NEW = ["exp_assign", "seed", "floor"]
@@ -224,10 +225,6 @@ SEED_COLUMNS = ("AS s(experiment_id int, user_id text, variant_id int, version i
                 " assigned_at timestamptz, variant_key_or_source text)")
 
 
-def sql_literal(text):
-    return "'" + text.replace("'", "''") + "'"
-
-
 def page_scripts(db, pool):
     """pgbench scripts of one database: name -> (text, rows per call, new-user
     prefix or None). {rep} in a prefix is filled per repetition."""
@@ -238,8 +235,10 @@ def page_scripts(db, pool):
     # what returning the result costs when no work at all makes it.
     rows = db.conn.execute("SELECT experiment_id, variant_id, variant_key, version, assigned_at::text, source"
                            f" FROM exp_assign.exp_assign_user('pe-1', '{ids['exp_assign']}')").fetchall()
-    values = ", ".join(f"('pe-' || :i, {e}, {v}, {sql_literal(k)}, {ver}, {sql_literal(at)}::timestamptz,"
-                       f" {sql_literal(src)})" for e, v, k, ver, at, src in rows)
+    def lit(value):
+        return psycopg.sql.Literal(value).as_string(db.conn)
+    values = ", ".join(f"('pe-' || :i, {e}, {v}, {lit(k)}, {ver}, {lit(at)}::timestamptz, {lit(src)})"
+                       for e, v, k, ver, at, src in rows)
     new = "\\set r random(1, 1000000000000)\n"
     old = f"\\set i random(1, {pool})\n"
     return {

@@ -176,9 +176,10 @@ std::string IsoUtc(int64_t unix_micros)
 	return FormatUtc(seconds, micros);
 }
 
-std::string IsoUtcSeconds(int64_t unix_seconds)
+std::string IsoUtcWholeSecond(int64_t unix_micros)
 {
-	return FormatUtc(unix_seconds, 0);
+	int64_t micros;
+	return FormatUtc(FloorDiv(unix_micros, 1000000, &micros), 0);
 }
 
 }  // namespace exp_assign

@@ -46,9 +46,8 @@ std::string BasisPointsToPercent(int64_t basis_points);
 // PostgreSQL prints them.
 std::string IsoUtc(int64_t unix_micros);
 
-// The same for a whole second, without a fraction: the instant floor(s)
-// given in seconds, so every int64 microsecond value has one (no overflow
-// converting back to microseconds).
-std::string IsoUtcSeconds(int64_t unix_seconds);
+// The same without the fraction: the second the instant falls in (towards
+// the past, as to_char truncates), for every int64 value.
+std::string IsoUtcWholeSecond(int64_t unix_micros);
 
 }  // namespace exp_assign

@@ -47,11 +47,7 @@ std::string AssignedAtText(int64_t assigned_unix_micros)
 		return "infinity";
 	if (assigned_unix_micros == INT64_MIN)
 		return "-infinity";
-	constexpr int64_t kMicrosPerSecond = 1000000;
-	int64_t seconds = assigned_unix_micros / kMicrosPerSecond;
-	if (assigned_unix_micros % kMicrosPerSecond < 0)
-		seconds -= 1;  // truncate towards the past, as to_char does
-	return IsoUtcSeconds(seconds);
+	return IsoUtcWholeSecond(assigned_unix_micros);
 }
 
 void AppendAssignmentValue(std::string *out, int32_t variant_id, std::string_view variant_key,

@@ -219,7 +219,7 @@ TEST(IsoUtc, EveryInt64HasAText)
 	// target checks the whole range against gmtime_r).
 	EXPECT_EQ(IsoUtc(INT64_MAX), "294247-01-10T04:00:54.775807Z");
 	EXPECT_EQ(IsoUtc(INT64_MIN), "-290308-12-21T19:59:05.224192Z");
-	EXPECT_EQ(IsoUtcSeconds(0), "1970-01-01T00:00:00Z");
+	EXPECT_EQ(IsoUtcWholeSecond(0), "1970-01-01T00:00:00Z");
 }
 
 }  // namespace
