@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	long size = ftell(f);
 	fseek(f, 0, SEEK_SET);
 	char *data = malloc(size + 1);
-	if (fread(data, 1, size, f) != (size_t) size) {
+	if (fread(data, 1, size, f) != (size_t)size) {
 		perror("read");
 		return 2;
 	}

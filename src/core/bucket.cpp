@@ -26,12 +26,11 @@ uint32_t Murmur3(const void *data, size_t len) noexcept
 	return hash;
 }
 
-uint32_t BucketOf(HashProfile profile, std::string_view user, std::string_view seed,
-				  char *scratch) noexcept
+uint32_t BucketOf(HashProfile profile, std::string_view user, std::string_view seed, char *scratch) noexcept
 {
 	switch (profile) {
-		case HashProfile::kMmh3:
-			break;
+	case HashProfile::kMmh3:
+		break;
 	}
 	if (!user.empty())
 		std::memcpy(scratch, user.data(), user.size());

@@ -28,7 +28,6 @@ constexpr size_t BucketKeyLength(size_t user_len, size_t seed_len) noexcept
 // Bucket in [0, kBucketCount) of a UTF-8 user id and seed. The hashed key
 // "user_id:seed" is assembled in scratch, which holds at least
 // BucketKeyLength(user.size(), seed.size()) bytes, so the hot loop never allocates.
-uint32_t BucketOf(HashProfile profile, std::string_view user, std::string_view seed,
-				  char *scratch) noexcept;
+uint32_t BucketOf(HashProfile profile, std::string_view user, std::string_view seed, char *scratch) noexcept;
 
 }  // namespace exp_assign

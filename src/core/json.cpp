@@ -63,22 +63,36 @@ void AppendJsonString(std::string *out, std::string_view value)
 	*out += '"';
 	for (unsigned char c : value) {
 		switch (c) {
-			case '"': *out += "\\\""; break;
-			case '\\': *out += "\\\\"; break;
-			case '\n': *out += "\\n"; break;
-			case '\r': *out += "\\r"; break;
-			case '\t': *out += "\\t"; break;
-			case '\b': *out += "\\b"; break;
-			case '\f': *out += "\\f"; break;
-			default:
-				if (c < 0x20) {
-					char buf[8];
-					std::snprintf(buf, sizeof buf, "\\u%04x", c);
-					*out += buf;
-				} else {
-					// UTF-8 passes through: JSON text is UTF-8.
-					*out += static_cast<char>(c);
-				}
+		case '"':
+			*out += "\\\"";
+			break;
+		case '\\':
+			*out += "\\\\";
+			break;
+		case '\n':
+			*out += "\\n";
+			break;
+		case '\r':
+			*out += "\\r";
+			break;
+		case '\t':
+			*out += "\\t";
+			break;
+		case '\b':
+			*out += "\\b";
+			break;
+		case '\f':
+			*out += "\\f";
+			break;
+		default:
+			if (c < 0x20) {
+				char buf[8];
+				std::snprintf(buf, sizeof buf, "\\u%04x", c);
+				*out += buf;
+			} else {
+				// UTF-8 passes through: JSON text is UTF-8.
+				*out += static_cast<char>(c);
+			}
 		}
 	}
 	*out += '"';
@@ -115,8 +129,8 @@ JsonWriter &JsonWriter::RawNumber(std::string_view digits)
 std::string BasisPointsToPercent(int64_t basis_points)
 {
 	bool negative = basis_points < 0;
-	uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(basis_points)
-								  : static_cast<uint64_t>(basis_points);
+	uint64_t magnitude =
+		negative ? 0 - static_cast<uint64_t>(basis_points) : static_cast<uint64_t>(basis_points);
 	char buf[32];
 	std::snprintf(buf, sizeof buf, "%s%llu.%02llu", negative ? "-" : "",
 				  static_cast<unsigned long long>(magnitude / 100),

@@ -39,9 +39,8 @@ size_t SortDistinct(Pair *pairs, size_t n) noexcept
 ptrdiff_t FindPair(const Pair *sorted, size_t n, const Pair &key) noexcept
 {
 	const Pair *end = sorted + n;
-	const Pair *it = std::lower_bound(sorted, end, key, [](const Pair &a, const Pair &b) {
-		return ComparePairKeys(a, b) < 0;
-	});
+	const Pair *it = std::lower_bound(sorted, end, key,
+									  [](const Pair &a, const Pair &b) { return ComparePairKeys(a, b) < 0; });
 	if (it == end || ComparePairKeys(*it, key) != 0)
 		return -1;
 	return it - sorted;

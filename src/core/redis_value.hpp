@@ -12,9 +12,9 @@ namespace exp_assign {
 
 // How keys are spelled (exp_assign.redis_key_layout).
 enum class KeyLayout {
-	kPlain,    // <prefix>:<experiment_id>:<user_id>
+	kPlain,  // <prefix>:<experiment_id>:<user_id>
 	kCluster,  // <prefix>:{<user_id>}:<experiment_id>: one user's keys share a
-			   // Redis Cluster hash slot, so a page load's MGET works there
+	// Redis Cluster hash slot, so a page load's MGET works there
 };
 
 // Appends the key of an assignment, the user id's bytes as they are.

@@ -6,8 +6,8 @@
 #include "pg/spi_plans.hpp"
 
 extern "C" {
-#include "commands/trigger.h"
 #include "catalog/namespace.h"
+#include "commands/trigger.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -50,8 +50,8 @@ const Experiment *Catalog::Find(int32 id) const
 {
 	const Experiment *begin = experiments;
 	const Experiment *end = begin + count;
-	const Experiment *it = std::lower_bound(
-		begin, end, id, [](const Experiment &e, int32 wanted) { return e.id < wanted; });
+	const Experiment *it =
+		std::lower_bound(begin, end, id, [](const Experiment &e, int32 wanted) { return e.id < wanted; });
 	return it != end && it->id == id ? it : nullptr;
 }
 
@@ -60,8 +60,7 @@ Datum VariantKey(const Experiment &experiment, int32 variant_id)
 	const int32 *begin = experiment.variant_ids;
 	const int32 *end = begin + experiment.nvariants;
 	const int32 *it = std::lower_bound(begin, end, variant_id);
-	return it != end && *it == variant_id ? experiment.variant_keys[it - experiment.variant_ids]
-										  : Datum(0);
+	return it != end && *it == variant_id ? experiment.variant_keys[it - experiment.variant_ids] : Datum(0);
 }
 
 const char *ToUtf8(const char *data, int len, int *utf8_len)
@@ -71,8 +70,7 @@ const char *ToUtf8(const char *data, int len, int *utf8_len)
 		*utf8_len = len;
 		return data;
 	}
-	const char *converted = reinterpret_cast<const char *>(
-		pg_server_to_any(data, len, PG_UTF8));
+	const char *converted = reinterpret_cast<const char *>(pg_server_to_any(data, len, PG_UTF8));
 	*utf8_len = converted == data ? len : static_cast<int>(strlen(converted));
 	return converted;
 }
@@ -94,10 +92,9 @@ Catalog QueryCatalog(const int32 *ids, int count, Snapshot snapshot, MemoryConte
 	Catalog catalog{0, nullptr};
 	Datum values[1] = {ids != nullptr ? Int4Array(ids, count) : Datum(0)};
 	char nulls[1] = {ids != nullptr ? ' ' : 'n'};
-	int rc = snapshot != nullptr
-		? SPI_execute_snapshot(SpiPlan(SqlPlan::kLoadCatalog), values, nulls, snapshot,
-							   InvalidSnapshot, true, false, 0)
-		: SPI_execute_plan(SpiPlan(SqlPlan::kLoadCatalog), values, nulls, true, 0);
+	int rc = snapshot != nullptr ? SPI_execute_snapshot(SpiPlan(SqlPlan::kLoadCatalog), values, nulls,
+														snapshot, InvalidSnapshot, true, false, 0)
+								 : SPI_execute_plan(SpiPlan(SqlPlan::kLoadCatalog), values, nulls, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "exp_assign: loading experiments failed: %s", SPI_result_code_string(rc));
 
@@ -131,10 +128,13 @@ Catalog QueryCatalog(const int32 *ids, int count, Snapshot snapshot, MemoryConte
 			current->profile_text = datumCopy(SPI_getbinval(tuple, desc, 5, &isnull), false, -1);
 			char *profile = TextDatumGetCString(current->profile_text);
 			if (!ParseHashProfile(profile, &current->profile))
-				ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-								errmsg("experiment %d uses hash profile \"%s\", which this build of exp_assign does not know",
-									   id, profile),
-								errhint("Install the exp_assign version that added the profile.")));
+				ereport(
+					ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg(
+						 "experiment %d uses hash profile \"%s\", which this build of exp_assign does not know",
+						 id, profile),
+					 errhint("Install the exp_assign version that added the profile.")));
 			current->key = datumCopy(SPI_getbinval(tuple, desc, 6, &isnull), false, -1);
 			current->variant_ids = variant_ids + next_variant;
 			current->variant_keys = variant_keys + next_variant;
@@ -179,8 +179,8 @@ Catalog LoadCatalog(const int32 *ids, int count)
 
 	uint64 seen = invalidations;
 	// Built in a context of its own, kept only once complete.
-	MemoryContext fresh = AllocSetContextCreate(CurrentMemoryContext, "exp_assign catalog cache",
-												ALLOCSET_SMALL_SIZES);
+	MemoryContext fresh =
+		AllocSetContextCreate(CurrentMemoryContext, "exp_assign catalog cache", ALLOCSET_SMALL_SIZES);
 	Catalog catalog = QueryCatalog(nullptr, 0, GetLatestSnapshot(), fresh);
 
 	// A call still holding the previous cache (one that called us, say, from

@@ -14,17 +14,17 @@ struct Experiment {
 	Status status;
 	HashProfile profile;
 	int32 version;
-	Datum key;          // text
+	Datum key;  // text
 	Datum status_text;  // text
-	Datum profile_text; // text
-	Datum seed_text;    // text, database encoding
-	const char *seed;   // UTF-8, whatever the database encoding
+	Datum profile_text;  // text
+	Datum seed_text;  // text, database encoding
+	const char *seed;  // UTF-8, whatever the database encoding
 	int seed_len;
-	int nvariants;      // in ascending id, as the rule orders them
+	int nvariants;  // in ascending id, as the rule orders them
 	int32 *variant_ids;
-	Datum *variant_keys;   // text
-	int32 *basis_points;   // round(allocation_pct * 100)
-	int64 *bounds;         // running sums of basis_points
+	Datum *variant_keys;  // text
+	int32 *basis_points;  // round(allocation_pct * 100)
+	int64 *bounds;  // running sums of basis_points
 };
 
 struct Catalog {

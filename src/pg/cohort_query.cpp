@@ -33,7 +33,7 @@ struct Split {
 	int nvariants;
 	int64 *users;  // per variant, in the catalog's variant order
 	int64 *fresh;  // of those, created by this call
-	int64 rows;    // distinct ids per batch, summed
+	int64 rows;  // distinct ids per batch, summed
 };
 
 void CountRow(TupleTableSlot *slot, void *arg)
@@ -60,11 +60,13 @@ const Experiment &CheckCohortExperiment(int32 id)
 	if (e == nullptr)
 		RaiseUnknownExperiment(id);
 	if (e->status == Status::kDraft || e->status == Status::kStopped)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("experiment %d is %s: no user can be assigned to it", id,
-							   TextDatumGetCString(e->status_text)),
-						errhint("Activate it first: UPDATE exp_assign.experiments SET status = 'active' WHERE id = %d;",
-								id)));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("experiment %d is %s: no user can be assigned to it", id,
+					TextDatumGetCString(e->status_text)),
+			 errhint("Activate it first: UPDATE exp_assign.experiments SET status = 'active' WHERE id = %d;",
+					 id)));
 	return *e;
 }
 
@@ -83,24 +85,26 @@ int BatchUserIds(SPITupleTable *table, uint64 n, int64 rows_before, Datum *ids)
 		bool isnull;
 		Datum value = SPI_getbinval(table->vals[k], desc, 1, &isnull);
 		if (isnull)
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("row %lld of the cohort query has a NULL user id",
-								   static_cast<long long>(rows_before + k + 1)),
-							errhint("Filter them out: add WHERE <user id column> IS NOT NULL to the query.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("row %lld of the cohort query has a NULL user id",
+							static_cast<long long>(rows_before + k + 1)),
+					 errhint("Filter them out: add WHERE <user id column> IS NOT NULL to the query.")));
 		if (!is_text)
 			value = CStringGetTextDatum(OidOutputFunctionCall(output, value));
 		else
 			value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
 		if (!UserIdFits(value))
-			CheckUserId(value, psprintf("row %lld of the cohort query",
-										static_cast<long long>(rows_before + k + 1)));
+			CheckUserId(
+				value, psprintf("row %lld of the cohort query", static_cast<long long>(rows_before + k + 1)));
 		ids[k] = value;
 	}
 	auto bytes = [](Datum d) {
 		return std::string_view(VARDATA_ANY(DatumGetPointer(d)), VARSIZE_ANY_EXHDR(DatumGetPointer(d)));
 	};
 	std::sort(ids, ids + n, [&](Datum a, Datum b) { return bytes(a) < bytes(b); });
-	return static_cast<int>(std::unique(ids, ids + n, [&](Datum a, Datum b) { return bytes(a) == bytes(b); }) - ids);
+	return static_cast<int>(
+		std::unique(ids, ids + n, [&](Datum a, Datum b) { return bytes(a) == bytes(b); }) - ids);
 }
 
 void ReportProgress(int32 experiment_id, int64 read, const Split &split, TimestampTz started)
@@ -144,7 +148,8 @@ void EmitSplit(FunctionCallInfo fcinfo, const Experiment &e, const Split &split)
 		if (split.rows == 0) {
 			nulls[4] = true;
 		} else {
-			Datum share = DirectFunctionCall2(numeric_div, DirectFunctionCall1(int8_numeric, Int64GetDatum(users * 100)),
+			Datum share = DirectFunctionCall2(numeric_div,
+											  DirectFunctionCall1(int8_numeric, Int64GetDatum(users * 100)),
 											  DirectFunctionCall1(int8_numeric, Int64GetDatum(split.rows)));
 			values[4] = DirectFunctionCall2(numeric_round, share, Int32GetDatum(2));
 		}
@@ -170,15 +175,21 @@ Datum exp_assign_cohort_query(PG_FUNCTION_ARGS)
 {
 	int32 experiment_id = CheckExperimentIdArg(fcinfo, 0, "experiment_id");
 	if (PG_ARGISNULL(1))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("query must not be NULL"),
-						errhint("Pass a query returning one column of user ids, e.g. 'SELECT id FROM users WHERE country = ''NZ'''.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("query must not be NULL"),
+			 errhint(
+				 "Pass a query returning one column of user ids, e.g. 'SELECT id FROM users WHERE country = ''NZ'''.")));
 	if (PG_ARGISNULL(2))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("batch_size must not be NULL"),
 						errhint("Leave it out for the default of 10000.")));
 	char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (strspn(query, " \t\r\n\f\v;") == strlen(query))
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("the cohort query is empty"),
-						errhint("Pass a query returning one column of user ids, e.g. 'SELECT id FROM users WHERE country = ''NZ'''.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_SYNTAX_ERROR), errmsg("the cohort query is empty"),
+			 errhint(
+				 "Pass a query returning one column of user ids, e.g. 'SELECT id FROM users WHERE country = ''NZ'''.")));
 	int32 batch_size = PG_GETARG_INT32(2);
 	if (batch_size < 1 || batch_size > kMaxBatch)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -205,8 +216,8 @@ Datum exp_assign_cohort_query(PG_FUNCTION_ARGS)
 	Split split{e.nvariants, static_cast<int64 *>(palloc0(sizeof(int64) * (e.nvariants + 1))),
 				static_cast<int64 *>(palloc0(sizeof(int64) * (e.nvariants + 1))), 0};
 	MemoryContextSwitchTo(spi_context);
-	MemoryContext batch_context = AllocSetContextCreate(call_context, "exp_assign cohort batch",
-														ALLOCSET_DEFAULT_SIZES);
+	MemoryContext batch_context =
+		AllocSetContextCreate(call_context, "exp_assign cohort batch", ALLOCSET_DEFAULT_SIZES);
 	std::pair<Split *, const Experiment *> counting{&split, &e};
 	TimestampTz started = GetCurrentTimestamp();
 	int64 read = 0;

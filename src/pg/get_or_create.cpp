@@ -72,8 +72,7 @@ void PairColumns(const Resolution &r, const uint32 *indices, size_t n, int32 **i
 }
 
 // Pair columns of the rows listed in indices, as plan parameters.
-void PairParams(const Resolution &r, const uint32 *indices, size_t n, Datum *experiment_ids,
-				Datum *user_ids)
+void PairParams(const Resolution &r, const uint32 *indices, size_t n, Datum *experiment_ids, Datum *user_ids)
 {
 	int32 *ids;
 	Datum *users;
@@ -103,7 +102,7 @@ void FindStored(Resolution &r, const uint32 *indices, size_t n, bool read_only)
 // What a call's sample of stored rows says about the rest.
 enum class Expect : uint8 {
 	kStored,  // look every pair up first (small calls, or many stored rows)
-	kMixed,   // insert first; ON CONFLICT finds the stored rows
+	kMixed,  // insert first; ON CONFLICT finds the stored rows
 	kAllNew,  // insert first without ON CONFLICT, falling back to kMixed
 };
 
@@ -158,8 +157,7 @@ void InsertPending(Resolution &r, const uint32 *indices, size_t n, SqlPlan plan)
 // the application's own savepoints).
 bool SubtransactionAffordable()
 {
-	return !MyProc->subxidStatus.overflowed &&
-		   MyProc->subxidStatus.count < PGPROC_MAX_CACHED_SUBXIDS / 2;
+	return !MyProc->subxidStatus.overflowed && MyProc->subxidStatus.count < PGPROC_MAX_CACHED_SUBXIDS / 2;
 }
 
 // Inserts pairs believed new with a plain INSERT, in a subtransaction: one
@@ -215,11 +213,12 @@ size_t KeepPending(const Resolution &r, uint32 *indices, size_t n)
 [[noreturn]] void RaiseReadOnly(const Resolution &r, uint32 i)
 {
 	const Pair &p = r.pairs[i];
-	ereport(ERROR,
-			(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
-			 errmsg("cannot create the assignment of user \"%.*s\" in experiment %d in a read-only transaction",
-					static_cast<int>(p.user_len), p.user, p.experiment_id),
-			 errhint("Use exp_assign_peek(), which never writes, on a standby or in a read-only transaction.")));
+	ereport(
+		ERROR,
+		(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+		 errmsg("cannot create the assignment of user \"%.*s\" in experiment %d in a read-only transaction",
+				static_cast<int>(p.user_len), p.user, p.experiment_id),
+		 errhint("Use exp_assign_peek(), which never writes, on a standby or in a read-only transaction.")));
 	pg_unreachable();
 }
 
@@ -278,12 +277,14 @@ void StorePending(Resolution &r, uint32 *pending, size_t npending, Expect expect
 		npending = KeepPending(r, pending, npending);
 	}
 	if (npending > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("could not get or create the assignment of user \"%.*s\" in experiment %d: it was deleted concurrently",
-						static_cast<int>(r.pairs[pending[0]].user_len), r.pairs[pending[0]].user,
-						r.pairs[pending[0]].experiment_id),
-				 errhint("Retry the call.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+			 errmsg(
+				 "could not get or create the assignment of user \"%.*s\" in experiment %d: it was deleted concurrently",
+				 static_cast<int>(r.pairs[pending[0]].user_len), r.pairs[pending[0]].user,
+				 r.pairs[pending[0]].experiment_id),
+			 errhint("Retry the call.")));
 }
 
 void IgnoreRow(TupleTableSlot *, void *) {}
@@ -308,8 +309,8 @@ void QueueStored(const Resolution &r)
 
 void EmitRows(const Resolution &r, ReturnSetInfo *rsinfo)
 {
-	Datum source_text[] = {Datum(0), Datum(0), CStringGetTextDatum("existing"),
-						   CStringGetTextDatum("new"), CStringGetTextDatum("computed")};
+	Datum source_text[] = {Datum(0), Datum(0), CStringGetTextDatum("existing"), CStringGetTextDatum("new"),
+						   CStringGetTextDatum("computed")};
 	uint32 *order = AllocArray<uint32>(r.count);
 	RequestOrder(r.pairs, r.count, order);
 	for (size_t k = 0; k < r.count; k++) {
@@ -334,8 +335,7 @@ void EmitRows(const Resolution &r, ReturnSetInfo *rsinfo)
 
 }  // namespace
 
-void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datum *user_datums,
-				  Mode mode)
+void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datum *user_datums, Mode mode)
 {
 	// A function scan passes the row type it expects; using it saves
 	// rebuilding the same descriptor from pg_proc on every call.

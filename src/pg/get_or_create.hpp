@@ -11,20 +11,18 @@ namespace exp_assign::pg {
 
 enum class Mode {
 	kGetOrCreate,  // stored rows as 'existing', new rows inserted as 'new'
-	kPeek,         // stored rows as 'existing', the rule's answer as 'computed'; never writes
-	kWarm,         // kGetOrCreate, and the stored rows returned are queued for Redis too
+	kPeek,  // stored rows as 'existing', the rule's answer as 'computed'; never writes
+	kWarm,  // kGetOrCreate, and the stored rows returned are queued for Redis too
 };
 
 // Resolves pairs (tag = index into user_datums) and appends one result row
 // per distinct pair that resolves to a variant to the SRF's tuplestore, in
 // request order. Connects to SPI itself.
-void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datum *user_datums,
-				  Mode mode);
+void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datum *user_datums, Mode mode);
 
 // Working arrays of a call are sized per pair; "huge" allocations let a call
 // exceed 1 GB of pairs' bookkeeping only as far as CheckPairCount allows.
-template <typename T>
-T *AllocArray(size_t count)
+template <typename T> T *AllocArray(size_t count)
 {
 	return static_cast<T *>(
 		MemoryContextAllocExtended(CurrentMemoryContext, sizeof(T) * (count + 1), MCXT_ALLOC_HUGE));

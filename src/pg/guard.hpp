@@ -15,8 +15,7 @@
 
 namespace exp_assign::pg {
 
-template <typename Fn>
-void CallCore(const char *what, Fn &&fn)
+template <typename Fn> void CallCore(const char *what, Fn &&fn)
 {
 	char message[256];
 	bool out_of_memory = false;
@@ -43,8 +42,8 @@ inline char *CopyToPalloc(const char *data, size_t len)
 	// Past MaxAllocSize palloc raises an ERROR even with MCXT_ALLOC_NO_OOM.
 	if (len >= MaxAllocSize)
 		throw std::bad_alloc();
-	char *copy = static_cast<char *>(
-		MemoryContextAllocExtended(CurrentMemoryContext, len + 1, MCXT_ALLOC_NO_OOM));
+	char *copy =
+		static_cast<char *>(MemoryContextAllocExtended(CurrentMemoryContext, len + 1, MCXT_ALLOC_NO_OOM));
 	if (copy == nullptr)
 		throw std::bad_alloc();
 	memcpy(copy, data, len);

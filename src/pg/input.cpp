@@ -12,15 +12,13 @@ constexpr int64 kMaxPairs = 20 * 1000 * 1000;
 ArrayType *CheckArrayArg(FunctionCallInfo fcinfo, int argno, const char *argname)
 {
 	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", argname),
-				 errhint("Pass an empty array ('{}') to request nothing.")));
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", argname),
+						errhint("Pass an empty array ('{}') to request nothing.")));
 	ArrayType *array = PG_GETARG_ARRAYTYPE_P(argno);
 	if (ARR_NDIM(array) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array, not %d-dimensional", argname,
-						ARR_NDIM(array)),
+				 errmsg("%s must be a one-dimensional array, not %d-dimensional", argname, ARR_NDIM(array)),
 				 errhint("Flatten it, e.g. ARRAY(SELECT unnest(%s)).", argname)));
 	return array;
 }
@@ -32,8 +30,7 @@ int LowerBound(ArrayType *array)
 
 void RaiseNullElement(const char *argname, int subscript)
 {
-	ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					errmsg("%s[%d] is NULL", argname, subscript),
+	ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s[%d] is NULL", argname, subscript),
 					errhint("Remove NULL elements, e.g. array_remove(%s, NULL).", argname)));
 }
 
@@ -49,9 +46,8 @@ char *Excerpt(const char *data, int len)
 {
 	int len = VARSIZE_ANY_EXHDR(DatumGetPointer(value));
 	if (len == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s is an empty user id", label),
-				 errhint("User ids must be non-empty; remove the element or supply the real id.")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s is an empty user id", label),
+						errhint("User ids must be non-empty; remove the element or supply the real id.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 			 errmsg("%s is %d bytes long, over exp_assign.max_user_id_bytes (%d): \"%s\"", label, len,
@@ -90,8 +86,7 @@ ExperimentIdArray CheckExperimentIdArray(FunctionCallInfo fcinfo, int argno, con
 	Datum *datums;
 	bool *nulls;
 	ExperimentIdArray out;
-	deconstruct_array(array, INT4OID, sizeof(int32), true, TYPALIGN_INT, &datums, &nulls,
-					  &out.count);
+	deconstruct_array(array, INT4OID, sizeof(int32), true, TYPALIGN_INT, &datums, &nulls, &out.count);
 	int lower = LowerBound(array);
 	out.ids = static_cast<int32 *>(palloc(sizeof(int32) * (out.count + 1)));
 	for (int i = 0; i < out.count; i++) {
@@ -135,21 +130,19 @@ void CheckUserId(Datum value, const char *label)
 void CheckSameLength(const char *left_name, int left, const char *right_name, int right)
 {
 	if (left != right)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s has %d elements but %s has %d", left_name, left, right_name, right),
-				 errhint("exp_assign_bulk pairs element i of each array: pass arrays of the same "
-						 "length, or use exp_assign_matrix for every user in every experiment.")));
+		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+						errmsg("%s has %d elements but %s has %d", left_name, left, right_name, right),
+						errhint("exp_assign_bulk pairs element i of each array: pass arrays of the same "
+								"length, or use exp_assign_matrix for every user in every experiment.")));
 }
 
 void CheckPairCount(int64 pairs)
 {
 	if (pairs > kMaxPairs)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%lld pairs requested, over the limit of %lld per call", (long long) pairs,
-						(long long) kMaxPairs),
-				 errhint("Split the request into several calls.")));
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("%lld pairs requested, over the limit of %lld per call", (long long)pairs,
+							   (long long)kMaxPairs),
+						errhint("Split the request into several calls.")));
 }
 
 }  // namespace exp_assign::pg

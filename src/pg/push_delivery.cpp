@@ -29,7 +29,7 @@ constexpr int kMinChunk = 500;
 struct QueuedKey {
 	int64 queue_id;
 	int32 position;  // in the queue row's arrays
-	int32 total;     // keys in the queue row
+	int32 total;  // keys in the queue row
 	int32 experiment_id;
 	Datum user_datum;  // text, database encoding
 	const char *user;  // UTF-8
@@ -109,8 +109,8 @@ void NameVariants(QueuedKey *keys, int count)
 			continue;
 		}
 		text *key_text = DatumGetTextPP(key);
-		keys[i].variant_key = ToUtf8(VARDATA_ANY(key_text), VARSIZE_ANY_EXHDR(key_text),
-									 &keys[i].variant_key_len);
+		keys[i].variant_key =
+			ToUtf8(VARDATA_ANY(key_text), VARSIZE_ANY_EXHDR(key_text), &keys[i].variant_key_len);
 	}
 }
 
@@ -124,8 +124,8 @@ struct Commands {
 	std::vector<redis::Command> list;
 };
 
-void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, KeyLayout layout,
-				   int ttl, Commands *out)
+void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, KeyLayout layout, int ttl,
+				   Commands *out)
 {
 	std::string &buffer = out->buffer;
 	std::vector<size_t> ends(2 * count);  // end of key i at 2i, of its value at 2i+1
@@ -143,8 +143,8 @@ void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, KeyL
 				last_assigned_at = k.assigned_unix_micros;
 			}
 			AppendAssignmentValue(&buffer, k.variant_id,
-								  {k.variant_key, static_cast<size_t>(k.variant_key_len)},
-								  k.version, assigned_at_text);
+								  {k.variant_key, static_cast<size_t>(k.variant_key_len)}, k.version,
+								  assigned_at_text);
 		}
 		ends[2 * i + 1] = buffer.size();
 	}
@@ -181,13 +181,13 @@ void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, KeyL
 // flight unless flush is set. *acknowledged: keys of the chunk (a prefix)
 // whose replies were read. False, with error set and the connection closed,
 // when Redis failed: then no key written since the last trim counts.
-bool SendChunk(redis::Link *link, const redis::Command *commands, size_t count, size_t batch_size,
-			   bool flush, size_t *acknowledged, char *error, size_t error_len)
+bool SendChunk(redis::Link *link, const redis::Command *commands, size_t count, size_t batch_size, bool flush,
+			   size_t *acknowledged, char *error, size_t error_len)
 {
 	*acknowledged = 0;
 	size_t written = 0;
 	size_t owed_before = link->Unanswered();  // the pipeline in flight, answered first
-	size_t previous = 0;                      // the chunk's pipeline before the current one
+	size_t previous = 0;  // the chunk's pipeline before the current one
 	while (written < count) {
 		size_t n = std::min(batch_size, count - written);
 		if (!link->Write(commands + written, n, error, error_len))
@@ -239,16 +239,13 @@ void TrimQueue(const RowSlice *rows, int nrows)
 			continue;
 		}
 		Datum args[2] = {Int64GetDatum(row.queue_id), Int32GetDatum(row.done)};
-		if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueAdvance), args, nullptr, false, 0) !=
-			SPI_OK_UPDATE)
+		if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueAdvance), args, nullptr, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "exp_assign: advancing the push queue failed");
 	}
 	if (nfinished > 0) {
-		Datum ids = PointerGetDatum(construct_array(reinterpret_cast<Datum *>(finished), nfinished,
-													INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-													TYPALIGN_DOUBLE));
-		if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueDelete), &ids, nullptr, false, 0) !=
-			SPI_OK_DELETE)
+		Datum ids = PointerGetDatum(construct_array(reinterpret_cast<Datum *>(finished), nfinished, INT8OID,
+													sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		if (SPI_execute_plan(SpiPlan(SqlPlan::kQueueDelete), &ids, nullptr, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "exp_assign: trimming the push queue failed");
 	}
 }
@@ -280,8 +277,8 @@ void SetInFlight(const QueuedKey *keys, int from, int to, Oid extension)
 	if (in_flight.capacity < to - from) {
 		if (in_flight.rows != nullptr)
 			pfree(in_flight.rows);
-		in_flight.rows = static_cast<RowSlice *>(
-			MemoryContextAlloc(TopMemoryContext, sizeof(RowSlice) * (to - from)));
+		in_flight.rows =
+			static_cast<RowSlice *>(MemoryContextAlloc(TopMemoryContext, sizeof(RowSlice) * (to - from)));
 		in_flight.capacity = to - from;
 	}
 	in_flight.nrows = SliceRows(keys, from, to, in_flight.rows);
@@ -367,8 +364,8 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 		CallCore("pushing to Redis", [&] {
 			Commands commands;
 			BuildCommands(keys, count, prefix, layout, ttl, &commands);
-			ok = SendChunk(link, commands.list.data(), count, pipeline, flush, &acknowledged,
-						   error, error_len);
+			ok = SendChunk(link, commands.list.data(), count, pipeline, flush, &acknowledged, error,
+						   error_len);
 		});
 	}
 	if (ok) {
@@ -376,12 +373,12 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 		// first pipelines. Their queue rows are disjoint (the chunk's read
 		// left the rows in flight out), so one trim serves both.
 		counts->delivered = in_flight.commands + static_cast<int64>(acknowledged);
-		RowSlice *done = static_cast<RowSlice *>(
-			palloc(sizeof(RowSlice) * (in_flight.nrows + acknowledged + 1)));
+		RowSlice *done =
+			static_cast<RowSlice *>(palloc(sizeof(RowSlice) * (in_flight.nrows + acknowledged + 1)));
 		if (in_flight.nrows > 0)
 			memcpy(done, in_flight.rows, sizeof(RowSlice) * in_flight.nrows);
-		int ndone = in_flight.nrows + SliceRows(keys, 0, static_cast<int>(acknowledged),
-												 done + in_flight.nrows);
+		int ndone =
+			in_flight.nrows + SliceRows(keys, 0, static_cast<int>(acknowledged), done + in_flight.nrows);
 		TrimQueue(done, ndone);
 		SetInFlight(keys, static_cast<int>(acknowledged), count, extension);
 	} else {

@@ -13,13 +13,13 @@
 namespace exp_assign::pg {
 
 enum class DeliveryResult {
-	kDelivered,    // counts say what was read and what was acknowledged
+	kDelivered,  // counts say what was read and what was acknowledged
 	kNoExtension,  // exp_assign is not installed in this database (yet)
 	kRedisFailed,  // nothing acknowledged; error says why; the keys stay queued
 };
 
 struct DeliveryCounts {
-	int64 read = 0;       // keys read from the queue and written to Redis
+	int64 read = 0;  // keys read from the queue and written to Redis
 	int64 delivered = 0;  // keys whose replies were read and which left the queue
 	// Nothing left to read: the step came short with nothing in flight
 	// (whose rows, left out of the read, could have hidden more keys).

@@ -21,17 +21,17 @@ bool wake_at_commit = false;
 void WakeAtCommit(XactEvent event, void *)
 {
 	switch (event) {
-		case XACT_EVENT_COMMIT:
-			if (wake_at_commit)
-				WakePushWorker();
-			wake_at_commit = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PREPARE:  // the worker's timer delivers it after COMMIT PREPARED
-			wake_at_commit = false;
-			break;
-		default:
-			break;
+	case XACT_EVENT_COMMIT:
+		if (wake_at_commit)
+			WakePushWorker();
+		wake_at_commit = false;
+		break;
+	case XACT_EVENT_ABORT:
+	case XACT_EVENT_PREPARE:  // the worker's timer delivers it after COMMIT PREPARED
+		wake_at_commit = false;
+		break;
+	default:
+		break;
 	}
 }
 

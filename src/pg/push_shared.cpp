@@ -2,8 +2,8 @@
 
 extern "C" {
 #include "storage/ipc.h"
-#include "storage/lwlock.h"
 #include "storage/latch.h"
+#include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "storage/spin.h"
 }
@@ -50,15 +50,24 @@ void StartupShared()
 const char *PushStateName(PushState state)
 {
 	switch (state) {
-		case PushState::kNotRunning: return "not running";
-		case PushState::kWaitingDatabase: return "waiting for database";
-		case PushState::kWaitingExtension: return "waiting for extension";
-		case PushState::kDisabled: return "disabled";
-		case PushState::kStandby: return "standby";
-		case PushState::kConnecting: return "connecting";
-		case PushState::kIdle: return "idle";
-		case PushState::kPushing: return "pushing";
-		case PushState::kBackingOff: return "backing off";
+	case PushState::kNotRunning:
+		return "not running";
+	case PushState::kWaitingDatabase:
+		return "waiting for database";
+	case PushState::kWaitingExtension:
+		return "waiting for extension";
+	case PushState::kDisabled:
+		return "disabled";
+	case PushState::kStandby:
+		return "standby";
+	case PushState::kConnecting:
+		return "connecting";
+	case PushState::kIdle:
+		return "idle";
+	case PushState::kPushing:
+		return "pushing";
+	case PushState::kBackingOff:
+		return "backing off";
 	}
 	return "unknown";
 }

@@ -8,15 +8,15 @@
 namespace exp_assign::pg {
 
 enum class PushState : int {
-	kNotRunning,       // no worker (not started yet, or between restarts)
+	kNotRunning,  // no worker (not started yet, or between restarts)
 	kWaitingDatabase,  // exp_assign.database does not exist yet
-	kWaitingExtension, // the database lacks CREATE EXTENSION exp_assign
-	kDisabled,         // exp_assign.redis_enabled = off
-	kStandby,          // a hot standby: nothing to deliver until promotion
+	kWaitingExtension,  // the database lacks CREATE EXTENSION exp_assign
+	kDisabled,  // exp_assign.redis_enabled = off
+	kStandby,  // a hot standby: nothing to deliver until promotion
 	kConnecting,
 	kIdle,
 	kPushing,
-	kBackingOff,       // Redis failed; retrying after a pause
+	kBackingOff,  // Redis failed; retrying after a pause
 };
 
 const char *PushStateName(PushState state);
@@ -28,7 +28,7 @@ struct PushStatus {
 	int pid;
 	int64 pushed_total;
 	TimestampTz last_error_at;  // 0: never
-	TimestampTz last_push_at;   // 0: never
+	TimestampTz last_push_at;  // 0: never
 	char last_error[256];
 };
 

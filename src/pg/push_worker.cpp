@@ -32,9 +32,9 @@ namespace exp_assign::pg {
 
 namespace {
 
-constexpr int kPollMs = 1000;         // timer: prepared transactions fire no commit hook
-constexpr int kBackoffCapMs = 5000;   // longest pause between two Redis attempts
-constexpr int kRestartDelayMs = 1000; // launcher: pause before restarting the worker
+constexpr int kPollMs = 1000;  // timer: prepared transactions fire no commit hook
+constexpr int kBackoffCapMs = 5000;  // longest pause between two Redis attempts
+constexpr int kRestartDelayMs = 1000;  // launcher: pause before restarting the worker
 
 bool ReloadIfAsked()
 {
@@ -47,8 +47,7 @@ bool ReloadIfAsked()
 
 void Wait(int ms)
 {
-	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
-					 PG_WAIT_EXTENSION);
+	(void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms, PG_WAIT_EXTENSION);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
 }
@@ -73,12 +72,8 @@ void ReleaseSlotAtExit(int, Datum)
 
 redis::LinkOptions CurrentOptions()
 {
-	return redis::LinkOptions{redis_host,
-							  redis_port,
-							  redis_password,
-							  redis_db,
-							  redis_connect_timeout_ms,
-							  redis_command_timeout_ms};
+	return redis::LinkOptions{
+		redis_host, redis_port, redis_password, redis_db, redis_connect_timeout_ms, redis_command_timeout_ms};
 }
 
 [[noreturn]] void RunPushLoop()
@@ -127,26 +122,26 @@ redis::LinkOptions CurrentOptions()
 		DeliveryResult result = DeliverBatch(&link, redis_batch_size, &counts, error, sizeof error);
 		pgstat_report_activity(STATE_IDLE, "exp_assign: waiting for queued keys");
 		switch (result) {
-			case DeliveryResult::kNoExtension:
-				SetPushState(PushState::kWaitingExtension, link.Connected());
+		case DeliveryResult::kNoExtension:
+			SetPushState(PushState::kWaitingExtension, link.Connected());
+			Wait(kPollMs);
+			break;
+		case DeliveryResult::kRedisFailed:
+			RecordPushError(error);
+			SetPushState(PushState::kBackingOff, false);
+			Backoff(BackoffMs(++failures, kBackoffCapMs));
+			break;
+		case DeliveryResult::kDelivered:
+			failures = 0;
+			if (counts.delivered > 0)
+				RecordPushed(counts.delivered);
+			if (counts.drained) {
+				SetPushState(PushState::kIdle, true);
 				Wait(kPollMs);
-				break;
-			case DeliveryResult::kRedisFailed:
-				RecordPushError(error);
-				SetPushState(PushState::kBackingOff, false);
-				Backoff(BackoffMs(++failures, kBackoffCapMs));
-				break;
-			case DeliveryResult::kDelivered:
-				failures = 0;
-				if (counts.delivered > 0)
-					RecordPushed(counts.delivered);
-				if (counts.drained) {
-					SetPushState(PushState::kIdle, true);
-					Wait(kPollMs);
-				} else {
-					SetPushState(PushState::kPushing, true);
-				}
-				break;
+			} else {
+				SetPushState(PushState::kPushing, true);
+			}
+			break;
 		}
 	}
 }
@@ -158,7 +153,7 @@ Oid LookUpDatabase(const char *name)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	(void) GetTransactionSnapshot();
+	(void)GetTransactionSnapshot();
 	Relation rel = table_open(DatabaseRelationId, AccessShareLock);
 	TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
 	Oid found = InvalidOid;
@@ -282,8 +277,8 @@ void exp_assign_push_worker_main(Datum database)
 	// queue or table not yet analyzed, costs once led the planner to a full
 	// scan per batch, 25 times slower. Index access is always right here,
 	// so the other plan types are off, in this process only.
-	for (const char *plan_type : {"enable_bitmapscan", "enable_memoize", "enable_hashjoin",
-								  "enable_mergejoin", "enable_seqscan"})
+	for (const char *plan_type :
+		 {"enable_bitmapscan", "enable_memoize", "enable_hashjoin", "enable_mergejoin", "enable_seqscan"})
 		SetConfigOption(plan_type, "off", PGC_SUSET, PGC_S_SESSION);
 	// With those, the plan never depends on the batch size: plan it once.
 	SetConfigOption("plan_cache_mode", "force_generic_plan", PGC_SUSET, PGC_S_SESSION);

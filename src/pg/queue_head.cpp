@@ -70,16 +70,14 @@ int ReadQueueHead(int limit, const int64 *skip, int nskip, QueueEntry *out)
 		Datum *experiment_values;
 		Datum *user_values;
 		int nexperiments, nusers;
-		deconstruct_array(experiments, INT4OID, sizeof(int32), true, TYPALIGN_INT,
-						  &experiment_values, nullptr, &nexperiments);
-		deconstruct_array(users, TEXTOID, -1, false, TYPALIGN_INT, &user_values, nullptr,
-						  &nusers);
+		deconstruct_array(experiments, INT4OID, sizeof(int32), true, TYPALIGN_INT, &experiment_values,
+						  nullptr, &nexperiments);
+		deconstruct_array(users, TEXTOID, -1, false, TYPALIGN_INT, &user_values, nullptr, &nusers);
 		if (nexperiments != total || nusers != total)
-			elog(ERROR, "exp_assign: push_queue row " INT64_FORMAT " holds %d and %d keys, not %d",
-				 id, nexperiments, nusers, total);
+			elog(ERROR, "exp_assign: push_queue row " INT64_FORMAT " holds %d and %d keys, not %d", id,
+				 nexperiments, nusers, total);
 		for (int32 i = delivered; i < delivered + want; i++)
-			out[taken++] = QueueEntry{id, i, total, DatumGetInt32(experiment_values[i]),
-									  user_values[i]};
+			out[taken++] = QueueEntry{id, i, total, DatumGetInt32(experiment_values[i]), user_values[i]};
 		pfree(experiment_values);
 		pfree(user_values);
 	}

@@ -13,9 +13,9 @@ namespace exp_assign::pg {
 struct QueueEntry {
 	int64 queue_id;
 	int32 position;  // 0-based, in the row's arrays; keys before delivered are never read
-	int32 total;     // keys in the row
+	int32 total;  // keys in the row
 	int32 experiment_id;
-	Datum user_id;    // text, valid until the end of the transaction
+	Datum user_id;  // text, valid until the end of the transaction
 };
 
 // Fills out (room for limit entries) with at most limit keys from the head

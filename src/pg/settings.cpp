@@ -64,56 +64,50 @@ const char *ShowPasswordMask()
 
 void DefineSettings()
 {
-	DefineCustomIntVariable(
-		"exp_assign.max_user_id_bytes",
-		"Longest user id, in bytes, that the get-or-create functions accept.",
-		"Longer ids are rejected with SQLSTATE 22001. Redis keys and index entries "
-		"carry the whole id, so keep it short.",
-		&max_user_id_bytes, 1000, 1000, kLongestIndexableUserId, PGC_USERSET, GUC_UNIT_BYTE, nullptr,
-		nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.max_user_id_bytes",
+							"Longest user id, in bytes, that the get-or-create functions accept.",
+							"Longer ids are rejected with SQLSTATE 22001. Redis keys and index entries "
+							"carry the whole id, so keep it short.",
+							&max_user_id_bytes, 1000, 1000, kLongestIndexableUserId, PGC_USERSET,
+							GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
 
 	DefineCustomStringVariable(
 		"exp_assign.database", "Database whose assignments the Redis push worker delivers.",
-		"Only this database queues changes; others never do, so no queue grows unread.",
-		&push_database, "postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-	DefineCustomStringVariable("exp_assign.redis_host", "Redis host the push worker connects to.",
-							   nullptr, &redis_host, "127.0.0.1", PGC_SIGHUP, 0, nullptr,
-							   nullptr, nullptr);
-	DefineCustomIntVariable("exp_assign.redis_port", "Redis TCP port.", nullptr, &redis_port,
-							6379, 1, 65535, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-	DefineCustomStringVariable(
-		"exp_assign.redis_password", "Password sent with AUTH; empty sends none.",
-		"Shown as ******** even to superusers; never logged.", &redis_password, "", PGC_SIGHUP,
-		GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr, nullptr, ShowPasswordMask);
-	DefineCustomIntVariable("exp_assign.redis_db", "Redis logical database (SELECT).", nullptr,
-							&redis_db, 0, 0, 1024, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-	DefineCustomIntVariable("exp_assign.redis_connect_timeout", "Timeout to connect to Redis.",
-							nullptr, &redis_connect_timeout_ms, 2000, 1, 600000, PGC_SIGHUP,
-							GUC_UNIT_MS, nullptr, nullptr, nullptr);
-	DefineCustomIntVariable(
-		"exp_assign.redis_command_timeout", "Timeout of one Redis read or write.", nullptr,
-		&redis_command_timeout_ms, 2000, 1, 600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
-		nullptr);
-	DefineCustomIntVariable("exp_assign.redis_batch_size",
-							"Keys the push worker sends in one pipeline.", nullptr,
-							&redis_batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr,
-							nullptr);
-	DefineCustomIntVariable("exp_assign.redis_ttl", "Expiry of the keys the worker sets.",
-							nullptr, &redis_ttl, 604800, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S,
+		"Only this database queues changes; others never do, so no queue grows unread.", &push_database,
+		"postgres", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable("exp_assign.redis_host", "Redis host the push worker connects to.", nullptr,
+							   &redis_host, "127.0.0.1", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.redis_port", "Redis TCP port.", nullptr, &redis_port, 6379, 1, 65535,
+							PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable("exp_assign.redis_password", "Password sent with AUTH; empty sends none.",
+							   "Shown as ******** even to superusers; never logged.", &redis_password, "",
+							   PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, nullptr, nullptr,
+							   ShowPasswordMask);
+	DefineCustomIntVariable("exp_assign.redis_db", "Redis logical database (SELECT).", nullptr, &redis_db, 0,
+							0, 1024, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.redis_connect_timeout", "Timeout to connect to Redis.", nullptr,
+							&redis_connect_timeout_ms, 2000, 1, 600000, PGC_SIGHUP, GUC_UNIT_MS, nullptr,
+							nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.redis_command_timeout", "Timeout of one Redis read or write.",
+							nullptr, &redis_command_timeout_ms, 2000, 1, 600000, PGC_SIGHUP, GUC_UNIT_MS,
 							nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("exp_assign.redis_batch_size", "Keys the push worker sends in one pipeline.",
+							nullptr, &redis_batch_size, 500, 1, 100000, PGC_SIGHUP, 0, nullptr, nullptr,
+							nullptr);
+	DefineCustomIntVariable("exp_assign.redis_ttl", "Expiry of the keys the worker sets.", nullptr,
+							&redis_ttl, 604800, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
+							nullptr);
 	DefineCustomStringVariable("exp_assign.redis_key_prefix",
-							   "First part of every key: <prefix>:<experiment_id>:<user_id>.",
-							   nullptr, &redis_key_prefix, "assign", PGC_SIGHUP, 0,
-							   CheckKeyPrefix, nullptr, nullptr);
+							   "First part of every key: <prefix>:<experiment_id>:<user_id>.", nullptr,
+							   &redis_key_prefix, "assign", PGC_SIGHUP, 0, CheckKeyPrefix, nullptr, nullptr);
 	DefineCustomEnumVariable("exp_assign.redis_key_layout", "How the push worker spells keys.",
 							 "plain: <prefix>:<experiment_id>:<user_id>; cluster: "
 							 "<prefix>:{<user_id>}:<experiment_id>, one hash slot per user.",
-							 &redis_key_layout, static_cast<int>(KeyLayout::kPlain),
-							 kKeyLayouts, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
-	DefineCustomBoolVariable(
-		"exp_assign.redis_enabled", "Whether the push worker delivers to Redis.",
-		"Off pauses delivery; the queue keeps filling and drains when it is on again.",
-		&redis_enabled, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+							 &redis_key_layout, static_cast<int>(KeyLayout::kPlain), kKeyLayouts, PGC_SIGHUP,
+							 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("exp_assign.redis_enabled", "Whether the push worker delivers to Redis.",
+							 "Off pauses delivery; the queue keeps filling and drains when it is on again.",
+							 &redis_enabled, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
 	MarkGUCPrefixReserved("exp_assign");
 }

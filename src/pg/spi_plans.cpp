@@ -45,7 +45,8 @@ const QueryText kQueries[] = {
 	 4,
 	 {INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID}},
 	// kCohortBatch: one batch of exp_assign_cohort_query
-	{"SELECT variant_id, source = 'new' FROM exp_assign.exp_assign_cohort($1, $2)", 2,
+	{"SELECT variant_id, source = 'new' FROM exp_assign.exp_assign_cohort($1, $2)",
+	 2,
 	 {INT4OID, TEXTARRAYOID}},
 	// kQueueKeys: a function, so callers need no privilege on the queue.
 	{"SELECT exp_assign.queue_keys($1, $2)", 2, {INT4ARRAYOID, TEXTARRAYOID}},
@@ -108,8 +109,8 @@ Datum TextArray(const Datum *values, int count)
 		construct_array(const_cast<Datum *>(values), count, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
-uint64 RunPlanStreaming(SqlPlan query, const Datum *values, int nvalues, bool read_only,
-						RowCallback on_row, void *arg)
+uint64 RunPlanStreaming(SqlPlan query, const Datum *values, int nvalues, bool read_only, RowCallback on_row,
+						void *arg)
 {
 	SPIPlanPtr plan = SpiPlan(query);
 	ParamListInfo params = makeParamList(nvalues);

@@ -8,13 +8,13 @@
 namespace exp_assign::pg {
 
 enum class SqlPlan {
-	kLoadCatalog,   // $1 int4[] experiment ids (NULL: all) -> experiments joined with variants
+	kLoadCatalog,  // $1 int4[] experiment ids (NULL: all) -> experiments joined with variants
 	kFindExisting,  // $1 int4[], $2 text[] pairs -> ordinality and the stored row
-	kInsert,        // $1 int4[], $2 text[], $3 int4[] variant, $4 int4[] version
-	kInsertNew,     // the same, without ON CONFLICT
-	kCohortBatch,   // $1 int4 experiment, $2 text[] users -> variant_id, source = 'new'
-	kQueueKeys,     // $1 int4[], $2 text[] keys to push (exp_assign_warm's stored rows)
-	kQueueDelete,   // $1 int8[] queue ids fully delivered
+	kInsert,  // $1 int4[], $2 text[], $3 int4[] variant, $4 int4[] version
+	kInsertNew,  // the same, without ON CONFLICT
+	kCohortBatch,  // $1 int4 experiment, $2 text[] users -> variant_id, source = 'new'
+	kQueueKeys,  // $1 int4[], $2 text[] keys to push (exp_assign_warm's stored rows)
+	kQueueDelete,  // $1 int8[] queue ids fully delivered
 	kQueueAdvance,  // $1 int8 queue id, $2 int4 keys of it delivered so far
 	kQueryCount
 };
@@ -29,7 +29,7 @@ Datum TextArray(const Datum *values, int count);
 // Runs a saved plan and hands each result row to on_row as it is produced,
 // without materialising the result: a million-row call stays in bounded memory.
 using RowCallback = void (*)(TupleTableSlot *slot, void *arg);
-uint64 RunPlanStreaming(SqlPlan query, const Datum *values, int nvalues, bool read_only,
-						RowCallback on_row, void *arg);
+uint64 RunPlanStreaming(SqlPlan query, const Datum *values, int nvalues, bool read_only, RowCallback on_row,
+						void *arg);
 
 }  // namespace exp_assign::pg

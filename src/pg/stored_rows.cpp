@@ -9,10 +9,10 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
-#include "storage/bufmgr.h"
 #include "catalog/namespace.h"
 #include "executor/tuptable.h"
 #include "parser/parse_relation.h"
+#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -40,8 +40,8 @@ void OnFallbackRow(TupleTableSlot *slot, void *arg)
 	state->on_row(static_cast<size_t>(DatumGetInt32(slot->tts_values[0]) - 1), row, state->arg);
 }
 
-void ReadByStatement(const int32 *experiment_ids, const Datum *user_ids, size_t n,
-					 bool fresh_snapshot, StoredRowCallback on_row, void *arg)
+void ReadByStatement(const int32 *experiment_ids, const Datum *user_ids, size_t n, bool fresh_snapshot,
+					 StoredRowCallback on_row, void *arg)
 {
 	Datum params[2] = {Int4Array(experiment_ids, static_cast<int>(n)),
 					   TextArray(user_ids, static_cast<int>(n))};
@@ -206,8 +206,8 @@ private:
 
 }  // namespace
 
-void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n,
-					bool fresh_snapshot, StoredRowCallback on_row, void *arg)
+void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n, bool fresh_snapshot,
+					StoredRowCallback on_row, void *arg)
 {
 	if (n == 0)
 		return;

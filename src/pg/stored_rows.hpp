@@ -21,7 +21,7 @@ struct StoredRow {
 // COMMITTED, rows committed meanwhile); otherwise in the active snapshot.
 // Checks SELECT privilege on assignments like a statement would.
 using StoredRowCallback = void (*)(size_t k, const StoredRow &row, void *arg);
-void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n,
-					bool fresh_snapshot, StoredRowCallback on_row, void *arg);
+void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n, bool fresh_snapshot,
+					StoredRowCallback on_row, void *arg);
 
 }  // namespace exp_assign::pg

@@ -21,8 +21,7 @@ timeval Milliseconds(int ms)
 // Copies a Redis error reply ("WRONGPASS ...", "MOVED ...", "OOM ...").
 void ReplyError(const redisReply *reply, char *error, size_t error_len)
 {
-	std::snprintf(error, error_len, "Redis replied: %.*s", static_cast<int>(reply->len),
-				  reply->str);
+	std::snprintf(error, error_len, "Redis replied: %.*s", static_cast<int>(reply->len), reply->str);
 }
 
 bool IsInteger(const redisReply *reply)
@@ -52,8 +51,7 @@ redisContext *Link::Open(const char *host, int port, const LinkOptions &options,
 		return nullptr;
 	}
 	if (context->err != 0) {
-		std::snprintf(error, error_len, "cannot connect to Redis at %s:%d: %s", host, port,
-					  context->errstr);
+		std::snprintf(error, error_len, "cannot connect to Redis at %s:%d: %s", host, port, context->errstr);
 		redisFree(context);
 		return nullptr;
 	}
@@ -99,8 +97,7 @@ bool Link::Connect(const LinkOptions &options, char *error, size_t error_len) no
 // answers with an error: it is then the only node, serving every slot.
 // Otherwise the seed is closed and every master is connected; slots no
 // master serves map to no node (a command for them fails, and is retried).
-bool Link::LoadSlots(redisContext *seed, const LinkOptions &options, char *error,
-					 size_t error_len) noexcept
+bool Link::LoadSlots(redisContext *seed, const LinkOptions &options, char *error, size_t error_len) noexcept
 {
 	const char *argv[] = {"CLUSTER", "SLOTS"};
 	size_t argvlen[] = {7, 5};
@@ -183,8 +180,8 @@ bool Link::LoadSlots(redisContext *seed, const LinkOptions &options, char *error
 	return ok;
 }
 
-bool Link::Simple(redisContext *context, int argc, const char **argv, const size_t *argvlen,
-				  char *error, size_t error_len) noexcept
+bool Link::Simple(redisContext *context, int argc, const char **argv, const size_t *argvlen, char *error,
+				  size_t error_len) noexcept
 {
 	auto *reply = static_cast<redisReply *>(redisCommandArgv(context, argc, argv, argvlen));
 	if (reply == nullptr) {
@@ -275,8 +272,8 @@ bool Link::ReadReplies(size_t count, char *error, size_t error_len) noexcept
 	// Every reply is read even after an error reply, so the message in
 	// error is the first one; the connections are closed anyway.
 	if (count > unanswered_) {
-		std::snprintf(error, error_len, "no reply is due for %zu of %zu Redis commands",
-					  count - unanswered_, count);
+		std::snprintf(error, error_len, "no reply is due for %zu of %zu Redis commands", count - unanswered_,
+					  count);
 		Close();
 		return false;
 	}

@@ -75,10 +75,9 @@ private:
 
 	redisContext *Open(const char *host, int port, const LinkOptions &options, char *error,
 					   size_t error_len) noexcept;
-	bool Simple(redisContext *context, int argc, const char **argv, const size_t *argvlen,
-				char *error, size_t error_len) noexcept;
-	bool LoadSlots(redisContext *seed, const LinkOptions &options, char *error,
-				   size_t error_len) noexcept;
+	bool Simple(redisContext *context, int argc, const char **argv, const size_t *argvlen, char *error,
+				size_t error_len) noexcept;
+	bool LoadSlots(redisContext *seed, const LinkOptions &options, char *error, size_t error_len) noexcept;
 	bool Remember(uint8_t node) noexcept;
 	void Fail(redisContext *context, const char *what, char *error, size_t error_len) noexcept;
 

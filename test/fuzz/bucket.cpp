@@ -69,18 +69,18 @@ uint32_t ReferenceMurmur3(const uint8_t *data, size_t len, uint32_t seed)
 	const uint8_t *tail = data + nblocks * 4;
 	uint32_t k1 = 0;
 	switch (len & 3) {
-		case 3:
-			k1 ^= static_cast<uint32_t>(tail[2]) << 16;
-			[[fallthrough]];
-		case 2:
-			k1 ^= static_cast<uint32_t>(tail[1]) << 8;
-			[[fallthrough]];
-		case 1:
-			k1 ^= tail[0];
-			k1 *= c1;
-			k1 = Rotl32(k1, 15);
-			k1 *= c2;
-			h1 ^= k1;
+	case 3:
+		k1 ^= static_cast<uint32_t>(tail[2]) << 16;
+		[[fallthrough]];
+	case 2:
+		k1 ^= static_cast<uint32_t>(tail[1]) << 8;
+		[[fallthrough]];
+	case 1:
+		k1 ^= tail[0];
+		k1 *= c1;
+		k1 = Rotl32(k1, 15);
+		k1 *= c2;
+		h1 ^= k1;
 	}
 
 	h1 ^= static_cast<uint32_t>(len);
@@ -104,8 +104,13 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 		const char *key;
 		uint32_t hash;
 	} const known[] = {
-		{"", 0u}, {"a", 1009084850u}, {"ab", 2613040991u}, {"abc", 3017643002u},
-		{"abcd", 1139631978u}, {"abcde", 3902511862u}, {"hello", 613153351u},
+		{"", 0u},
+		{"a", 1009084850u},
+		{"ab", 2613040991u},
+		{"abc", 3017643002u},
+		{"abcd", 1139631978u},
+		{"abcde", 3902511862u},
+		{"hello", 613153351u},
 		{"The quick brown fox jumps over the lazy dog", 0x2e4ff723u},
 	};
 	for (const auto &k : known) {

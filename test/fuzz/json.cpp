@@ -106,58 +106,58 @@ void Generate(FuzzedDataProvider &in, exp_assign::JsonWriter &w, Value *expect, 
 	if ((choice <= 1) && (depth >= kMaxDepth || *budget <= 0))
 		choice = 5;  // null: nothing left to nest with
 	switch (choice) {
-		case 0: {
-			expect->kind = Value::kObject;
-			w.BeginObject();
-			int members = in.ConsumeIntegralInRange(0, 4);
-			for (int i = 0; i < members; i++) {
-				expect->keys.push_back(in.ConsumeRandomLengthString(8));
-				w.Key(expect->keys.back());
-				expect->items.emplace_back();
-				Generate(in, w, &expect->items.back(), depth + 1, budget);
-			}
-			w.EndObject();
-			break;
+	case 0: {
+		expect->kind = Value::kObject;
+		w.BeginObject();
+		int members = in.ConsumeIntegralInRange(0, 4);
+		for (int i = 0; i < members; i++) {
+			expect->keys.push_back(in.ConsumeRandomLengthString(8));
+			w.Key(expect->keys.back());
+			expect->items.emplace_back();
+			Generate(in, w, &expect->items.back(), depth + 1, budget);
 		}
-		case 1: {
-			expect->kind = Value::kArray;
-			w.BeginArray();
-			int items = in.ConsumeIntegralInRange(0, 4);
-			for (int i = 0; i < items; i++) {
-				expect->items.emplace_back();
-				Generate(in, w, &expect->items.back(), depth + 1, budget);
-			}
-			w.EndArray();
-			break;
+		w.EndObject();
+		break;
+	}
+	case 1: {
+		expect->kind = Value::kArray;
+		w.BeginArray();
+		int items = in.ConsumeIntegralInRange(0, 4);
+		for (int i = 0; i < items; i++) {
+			expect->items.emplace_back();
+			Generate(in, w, &expect->items.back(), depth + 1, budget);
 		}
-		case 2:
-			expect->kind = Value::kString;
-			expect->text = in.ConsumeRandomLengthString(16);
-			w.String(expect->text);
-			break;
-		case 3: {
-			int64_t v = in.ConsumeIntegral<int64_t>();
-			expect->kind = Value::kNumber;
-			expect->text = Decimal(v);
-			w.Int(v);
-			break;
-		}
-		case 4:
-			expect->kind = Value::kBool;
-			expect->boolean = in.ConsumeBool();
-			w.Bool(expect->boolean);
-			break;
-		case 5:
-			expect->kind = Value::kNull;
-			w.Null();
-			break;
-		case 6:
-		case 7: {
-			expect->kind = Value::kNumber;
-			expect->text = exp_assign::BasisPointsToPercent(in.ConsumeIntegral<int64_t>());
-			w.RawNumber(expect->text);
-			break;
-		}
+		w.EndArray();
+		break;
+	}
+	case 2:
+		expect->kind = Value::kString;
+		expect->text = in.ConsumeRandomLengthString(16);
+		w.String(expect->text);
+		break;
+	case 3: {
+		int64_t v = in.ConsumeIntegral<int64_t>();
+		expect->kind = Value::kNumber;
+		expect->text = Decimal(v);
+		w.Int(v);
+		break;
+	}
+	case 4:
+		expect->kind = Value::kBool;
+		expect->boolean = in.ConsumeBool();
+		w.Bool(expect->boolean);
+		break;
+	case 5:
+		expect->kind = Value::kNull;
+		w.Null();
+		break;
+	case 6:
+	case 7: {
+		expect->kind = Value::kNumber;
+		expect->text = exp_assign::BasisPointsToPercent(in.ConsumeIntegral<int64_t>());
+		w.RawNumber(expect->text);
+		break;
+	}
 	}
 }
 
@@ -223,8 +223,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
 {
-	for (int64_t x : {INT64_MIN, INT64_MIN + 1, int64_t{-10000}, int64_t{-100}, int64_t{-99},
-					  int64_t{-1}, int64_t{0}, int64_t{1}, int64_t{5000}, INT64_MAX})
+	for (int64_t x : {INT64_MIN, INT64_MIN + 1, int64_t{-10000}, int64_t{-100}, int64_t{-99}, int64_t{-1},
+					  int64_t{0}, int64_t{1}, int64_t{5000}, INT64_MAX})
 		CheckPercent(x);
 	return 0;
 }

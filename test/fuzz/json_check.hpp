@@ -23,14 +23,16 @@ struct Value {
 	enum Kind { kNull, kBool, kNumber, kString, kArray, kObject };
 	Kind kind = kNull;
 	bool boolean = false;
-	std::string text;               // kNumber: the number as written; kString: the decoded bytes
+	std::string text;  // kNumber: the number as written; kString: the decoded bytes
 	std::vector<std::string> keys;  // kObject: member names (decoded), in order
-	std::vector<Value> items;       // kArray: elements; kObject: member values, in order
+	std::vector<Value> items;  // kArray: elements; kObject: member values, in order
 };
 
 class Reader {
 public:
-	explicit Reader(std::string_view text) : text_(text) {}
+	explicit Reader(std::string_view text)
+		: text_(text)
+	{}
 
 	// Reads one whole document; false (and Error() says where) when the text
 	// is not exactly one JSON value.
@@ -83,32 +85,32 @@ private:
 			return Fail("value expected, end of text");
 		unsigned char c = Peek();
 		switch (c) {
-			case 'n':
-				out->kind = Value::kNull;
-				return Literal("null");
-			case 't':
-				out->kind = Value::kBool;
-				out->boolean = true;
-				return Literal("true");
-			case 'f':
-				out->kind = Value::kBool;
-				out->boolean = false;
-				return Literal("false");
-			case '"':
-				out->kind = Value::kString;
-				return ReadString(&out->text);
-			case '[':
-				out->kind = Value::kArray;
-				return ReadArray(out, depth);
-			case '{':
-				out->kind = Value::kObject;
-				return ReadObject(out, depth);
-			default:
-				if (c == '-' || (c >= '0' && c <= '9')) {
-					out->kind = Value::kNumber;
-					return ReadNumber(&out->text);
-				}
-				return Fail("unexpected byte");
+		case 'n':
+			out->kind = Value::kNull;
+			return Literal("null");
+		case 't':
+			out->kind = Value::kBool;
+			out->boolean = true;
+			return Literal("true");
+		case 'f':
+			out->kind = Value::kBool;
+			out->boolean = false;
+			return Literal("false");
+		case '"':
+			out->kind = Value::kString;
+			return ReadString(&out->text);
+		case '[':
+			out->kind = Value::kArray;
+			return ReadArray(out, depth);
+		case '{':
+			out->kind = Value::kObject;
+			return ReadObject(out, depth);
+		default:
+			if (c == '-' || (c >= '0' && c <= '9')) {
+				out->kind = Value::kNumber;
+				return ReadNumber(&out->text);
+			}
+			return Fail("unexpected byte");
 		}
 	}
 
@@ -269,36 +271,52 @@ private:
 			unsigned char e = Peek();
 			pos_++;
 			switch (e) {
-				case '"': *out += '"'; break;
-				case '\\': *out += '\\'; break;
-				case '/': *out += '/'; break;
-				case 'b': *out += '\b'; break;
-				case 'f': *out += '\f'; break;
-				case 'n': *out += '\n'; break;
-				case 'r': *out += '\r'; break;
-				case 't': *out += '\t'; break;
-				case 'u': {
-					uint32_t cp;
-					if (!Hex4(&cp))
+			case '"':
+				*out += '"';
+				break;
+			case '\\':
+				*out += '\\';
+				break;
+			case '/':
+				*out += '/';
+				break;
+			case 'b':
+				*out += '\b';
+				break;
+			case 'f':
+				*out += '\f';
+				break;
+			case 'n':
+				*out += '\n';
+				break;
+			case 'r':
+				*out += '\r';
+				break;
+			case 't':
+				*out += '\t';
+				break;
+			case 'u': {
+				uint32_t cp;
+				if (!Hex4(&cp))
+					return false;
+				if (cp >= 0xdc00 && cp <= 0xdfff)
+					return Fail("lone low surrogate");
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					uint32_t low;
+					if (text_.substr(pos_, 2) != "\\u")
+						return Fail("high surrogate without its pair");
+					pos_ += 2;
+					if (!Hex4(&low))
 						return false;
-					if (cp >= 0xdc00 && cp <= 0xdfff)
-						return Fail("lone low surrogate");
-					if (cp >= 0xd800 && cp <= 0xdbff) {
-						uint32_t low;
-						if (text_.substr(pos_, 2) != "\\u")
-							return Fail("high surrogate without its pair");
-						pos_ += 2;
-						if (!Hex4(&low))
-							return false;
-						if (low < 0xdc00 || low > 0xdfff)
-							return Fail("high surrogate without its pair");
-						cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
-					}
-					AppendUtf8(out, cp);
-					break;
+					if (low < 0xdc00 || low > 0xdfff)
+						return Fail("high surrogate without its pair");
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
 				}
-				default:
-					return Fail("unknown escape");
+				AppendUtf8(out, cp);
+				break;
+			}
+			default:
+				return Fail("unknown escape");
 			}
 		}
 	}

@@ -78,8 +78,8 @@ void CheckCompare(const Pair &a, const Pair &b)
 	int got = Sign(ComparePairKeys(a, b));
 	int want = OracleCompare(KeyOf(a), KeyOf(b));
 	if (got != want)
-		fuzz::Mismatch("ComparePairKeys" + Show(a) + ", " + Show(b) + " has sign " +
-					   std::to_string(got) + ", oracle " + std::to_string(want));
+		fuzz::Mismatch("ComparePairKeys" + Show(a) + ", " + Show(b) + " has sign " + std::to_string(got) +
+					   ", oracle " + std::to_string(want));
 }
 
 // Owns the user bytes of a probe.
@@ -87,7 +87,8 @@ struct Probe {
 	std::unique_ptr<char[]> bytes;
 	Pair pair;
 
-	Probe(const std::string &user, int32_t experiment_id) : bytes(new char[user.size()])
+	Probe(const std::string &user, int32_t experiment_id)
+		: bytes(new char[user.size()])
 	{
 		if (!user.empty())
 			std::memcpy(bytes.get(), user.data(), user.size());
@@ -118,8 +119,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!user.empty())
 			std::memcpy(storage.back().get(), user.data(), user.size());
 		uint32_t index = static_cast<uint32_t>(request.size());
-		request.push_back(Pair{experiment_id, static_cast<uint32_t>(user.size()), storage.back().get(),
-							   index, index ^ 0x5a5a5a5au});
+		request.push_back(Pair{experiment_id, static_cast<uint32_t>(user.size()), storage.back().get(), index,
+							   index ^ 0x5a5a5a5au});
 	}
 	const size_t n = request.size();
 
@@ -191,8 +192,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		auto it = oracle.find(KeyOf(probe.pair));
 		ptrdiff_t want = it == oracle.end() ? -1 : std::distance(oracle.begin(), it);
 		if (at != want)
-			fuzz::Mismatch("FindPair(probe " + Show(probe.pair) + ") = " + std::to_string(at) +
-						   ", oracle " + std::to_string(want));
+			fuzz::Mismatch("FindPair(probe " + Show(probe.pair) + ") = " + std::to_string(at) + ", oracle " +
+						   std::to_string(want));
 	}
 
 	// RequestOrder of the distinct pairs: their keys by first appearance.

@@ -35,18 +35,18 @@
 #include <string>
 #include <string_view>
 
+#include "../unit/hash_tag.hpp"
 #include "check.hpp"
 #include "core/cluster_slot.hpp"
 #include "core/json.hpp"
 #include "core/redis_value.hpp"
 #include "json_check.hpp"
-#include "../unit/hash_tag.hpp"
 
 namespace {
 
 using exp_assign::KeyLayout;
-using json_check::Show;
 using exp_assign::test_support::HashTag;
+using json_check::Show;
 using json_check::Value;
 
 // Redis's slot, from its documented rule: CRC16/XMODEM of the hash tag (or
@@ -60,7 +60,8 @@ uint16_t ReferenceSlot(const std::string &key)
 		for (int i = 0; i < 256; i++) {
 			uint16_t crc = static_cast<uint16_t>(i << 8);
 			for (int bit = 0; bit < 8; bit++)
-				crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+				crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021)
+									 : static_cast<uint16_t>(crc << 1);
 			table[i] = crc;
 		}
 		built = true;
@@ -173,8 +174,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	// The key.
 	const std::string key = Key(prefix, experiment_id, user, layout);
 	const std::string id = std::to_string(experiment_id);
-	const std::string want = layout == KeyLayout::kPlain ? prefix + ":" + id + ":" + user
-														 : prefix + ":{" + user + "}:" + id;
+	const std::string want =
+		layout == KeyLayout::kPlain ? prefix + ":" + id + ":" + user : prefix + ":{" + user + "}:" + id;
 	if (key != want)
 		fuzz::Mismatch("AppendAssignmentKey(" + Show(prefix) + ", " + id + ", " + Show(user) + ", " +
 					   (layout == KeyLayout::kPlain ? "plain" : "cluster") + ") = " + Show(key) +
@@ -186,7 +187,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz::Mismatch("cluster keys " + Show(key) + " and " + Show(other) +
 						   " of one user have different hash tags");
 		if (exp_assign::ClusterSlot(key) != exp_assign::ClusterSlot(other))
-			fuzz::Mismatch("cluster keys " + Show(key) + " and " + Show(other) + " of one user lie in different slots");
+			fuzz::Mismatch("cluster keys " + Show(key) + " and " + Show(other) +
+						   " of one user lie in different slots");
 	}
 	// The slot the worker sends a command to is Redis's.
 	if (exp_assign::ClusterSlot(key) != ReferenceSlot(key))
@@ -211,11 +213,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_check::Reader reader(json);
 	if (!reader.Document(&doc))
 		fuzz::Mismatch("AppendAssignmentValue wrote " + Show(json) + ", not JSON: " + reader.Error());
-	const bool shape_ok = doc.kind == Value::kObject && doc.keys.size() == 4 &&
-						  doc.keys[0] == "variant_id" && doc.keys[1] == "variant_key" &&
-						  doc.keys[2] == "version" && doc.keys[3] == "assigned_at" &&
-						  doc.items[0].kind == Value::kNumber && doc.items[1].kind == Value::kString &&
-						  doc.items[2].kind == Value::kNumber && doc.items[3].kind == Value::kString;
+	const bool shape_ok = doc.kind == Value::kObject && doc.keys.size() == 4 && doc.keys[0] == "variant_id" &&
+						  doc.keys[1] == "variant_key" && doc.keys[2] == "version" &&
+						  doc.keys[3] == "assigned_at" && doc.items[0].kind == Value::kNumber &&
+						  doc.items[1].kind == Value::kString && doc.items[2].kind == Value::kNumber &&
+						  doc.items[3].kind == Value::kString;
 	if (!shape_ok || doc.items[0].text != std::to_string(variant_id) || doc.items[1].text != variant_key ||
 		doc.items[2].text != std::to_string(version) || doc.items[3].text != assigned_at)
 		fuzz::Mismatch("AppendAssignmentValue wrote " + Show(json) + " for variant " +

@@ -38,8 +38,8 @@ int32_t NaiveChoice(const std::vector<int64_t> &bounds, uint32_t bucket)
 	return exp_assign::kNotEnrolled;
 }
 
-void CheckChoice(const std::vector<int32_t> &points, const std::vector<int64_t> &bounds,
-				 uint32_t bucket, bool clamped)
+void CheckChoice(const std::vector<int32_t> &points, const std::vector<int64_t> &bounds, uint32_t bucket,
+				 bool clamped)
 {
 	int32_t got = exp_assign::ChooseVariant(bounds.data(), bounds.size(), bucket);
 	int32_t want = NaiveChoice(bounds, bucket);
@@ -50,12 +50,10 @@ void CheckChoice(const std::vector<int32_t> &points, const std::vector<int64_t> 
 	if (!clamped || got == exp_assign::kNotEnrolled)
 		return;
 	int64_t low = got == 0 ? 0 : bounds[got - 1];
-	if (points[got] == 0 || static_cast<int64_t>(bucket) < low ||
-		static_cast<int64_t>(bucket) >= bounds[got])
+	if (points[got] == 0 || static_cast<int64_t>(bucket) < low || static_cast<int64_t>(bucket) >= bounds[got])
 		fuzz::Mismatch("ChooseVariant chose variant " + std::to_string(got) + " with " +
-					   std::to_string(points[got]) + " basis points for bucket " +
-					   std::to_string(bucket) + ", its range is [" + std::to_string(low) + ", " +
-					   std::to_string(bounds[got]) + ")");
+					   std::to_string(points[got]) + " basis points for bucket " + std::to_string(bucket) +
+					   ", its range is [" + std::to_string(low) + ", " + std::to_string(bounds[got]) + ")");
 }
 
 }  // namespace
@@ -85,8 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++) {
 		sum += points[i];
 		if (bounds[i] != sum)
-			fuzz::Mismatch("RunningBounds: bounds[" + std::to_string(i) + "] = " +
-						   std::to_string(bounds[i]) + ", running sum " + std::to_string(sum));
+			fuzz::Mismatch("RunningBounds: bounds[" + std::to_string(i) + "] = " + std::to_string(bounds[i]) +
+						   ", running sum " + std::to_string(sum));
 		if (clamped && i > 0 && bounds[i] < bounds[i - 1])
 			fuzz::Mismatch("RunningBounds: bounds decrease at " + std::to_string(i));
 	}

@@ -92,23 +92,25 @@ TEST(Murmur3, IgnoresAlignment)
 TEST(BucketOf, HashesUserColonSeedModTenThousand)
 {
 	EXPECT_EQ(Bucket("user_1", "seed_abc"), 4933u);  // 102604933 % 10000
-	EXPECT_EQ(Bucket("42", "exp-42"), 9991u);		  // 1664889991 % 10000
+	EXPECT_EQ(Bucket("42", "exp-42"), 9991u);  // 1664889991 % 10000
 	EXPECT_EQ(Bucket("user_1", "seed_abc"), HashOf("user_1:seed_abc") % kBucketCount);
 	EXPECT_EQ(kBucketCount, 10000u);
 }
 
 TEST(BucketOf, AcceptsEmptyUserAndSeed)
 {
-	EXPECT_EQ(Bucket("", ""), 7430u);	// ":"
-	EXPECT_EQ(Bucket("", "s"), 4542u);	// ":s"
-	EXPECT_EQ(Bucket("u", ""), 3243u);	// "u:"
-	EXPECT_EQ(Bucket(" ", " "), 4192u);	// " : "
+	EXPECT_EQ(Bucket("", ""), 7430u);  // ":"
+	EXPECT_EQ(Bucket("", "s"), 4542u);  // ":s"
+	EXPECT_EQ(Bucket("u", ""), 3243u);  // "u:"
+	EXPECT_EQ(Bucket(" ", " "), 4192u);  // " : "
 }
 
 TEST(BucketOf, HashesUtf8BytesAsGiven)
 {
 	// "ünïcødé-用户" and "種", as in the vector file.
-	EXPECT_EQ(Bucket("\xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9-\xe7\x94\xa8\xe6\x88\xb7",
+	EXPECT_EQ(Bucket("\xc3\xbcn\xc3\xaf"
+					 "c\xc3\xb8"
+					 "d\xc3\xa9-\xe7\x94\xa8\xe6\x88\xb7",
 					 "\xe7\xa8\xae"),
 			  2877u);
 	EXPECT_EQ(Bucket("\xff\xfe\xfd", "\x80"), 2936u);  // not UTF-8: still just bytes
@@ -148,7 +150,7 @@ TEST(BucketOf, StaysBelowBucketCount)
 		ASSERT_LT(bucket, kBucketCount) << "user_" << i;
 		max_seen = std::max(max_seen, bucket);
 	}
-	EXPECT_GT(max_seen, 9900u);	 // the whole range is reached, not a fraction of it
+	EXPECT_GT(max_seen, 9900u);  // the whole range is reached, not a fraction of it
 }
 
 }  // namespace

@@ -45,7 +45,9 @@ TEST(JsonWriter, EscapesControlCharacters)
 {
 	EXPECT_EQ(Quoted("\n\r\t\b\f"), R"("\n\r\t\b\f")");
 	EXPECT_EQ(Quoted("\x01"), R"("\u0001")");
-	EXPECT_EQ(Quoted("a\x1f" "b"), R"("a\u001fb")");
+	EXPECT_EQ(Quoted("a\x1f"
+					 "b"),
+			  R"("a\u001fb")");
 	EXPECT_EQ(Quoted(std::string_view("\0", 1)), R"("\u0000")");
 	EXPECT_EQ(Quoted("\x0b"), R"("\u000b")");
 	EXPECT_EQ(Quoted(" "), R"(" ")");  // 0x20 is not a control character
@@ -65,8 +67,7 @@ TEST(JsonWriter, Scalars)
 		.RawNumber("50.00")
 		.String("s")
 		.EndArray();
-	EXPECT_EQ(json.Text(),
-			  "[0,-1,9223372036854775807,-9223372036854775808,true,false,null,50.00,\"s\"]");
+	EXPECT_EQ(json.Text(), "[0,-1,9223372036854775807,-9223372036854775808,true,false,null,50.00,\"s\"]");
 }
 
 TEST(JsonWriter, CommasBetweenKeysNotAfterColons)

@@ -42,12 +42,10 @@ TEST(Mmh3Vectors, EveryRowMatchesBucketOf)
 		if (bucket == row.bucket && hash_ok)
 			continue;
 		if (++mismatches <= kReportedMismatches) {
-			first << "  line " << row.line << ": user \"" << unit::Printable(row.user)
-				  << "\" seed \"" << unit::Printable(row.seed) << "\": expected bucket "
-				  << row.bucket << ", got " << bucket;
+			first << "  line " << row.line << ": user \"" << unit::Printable(row.user) << "\" seed \""
+				  << unit::Printable(row.seed) << "\": expected bucket " << row.bucket << ", got " << bucket;
 			if (!hash_ok)
-				first << "; expected hash " << row.hash << ", got "
-					  << Murmur3(scratch.data(), key_len);
+				first << "; expected hash " << row.hash << ", got " << Murmur3(scratch.data(), key_len);
 			first << "\n";
 		}
 	}

@@ -17,8 +17,7 @@ namespace exp_assign {
 namespace {
 
 // A pair over user's bytes, which must outlive it.
-Pair MakePair(int32_t experiment_id, std::string_view user, uint32_t position = 0,
-			  uint32_t tag = 0)
+Pair MakePair(int32_t experiment_id, std::string_view user, uint32_t position = 0, uint32_t tag = 0)
 {
 	return Pair{experiment_id, static_cast<uint32_t>(user.size()), user.data(), position, tag};
 }
@@ -33,10 +32,10 @@ int Sign(const Pair &a, const Pair &b)
 // Expects a strictly before b, in both argument orders.
 void ExpectBefore(const Pair &a, const Pair &b)
 {
-	EXPECT_EQ(Sign(a, b), -1) << a.experiment_id << ":" << a.User() << " vs " << b.experiment_id
-							  << ":" << b.User();
-	EXPECT_EQ(Sign(b, a), 1) << b.experiment_id << ":" << b.User() << " vs " << a.experiment_id
-							 << ":" << a.User();
+	EXPECT_EQ(Sign(a, b), -1) << a.experiment_id << ":" << a.User() << " vs " << b.experiment_id << ":"
+							  << b.User();
+	EXPECT_EQ(Sign(b, a), 1) << b.experiment_id << ":" << b.User() << " vs " << a.experiment_id << ":"
+							 << a.User();
 }
 
 TEST(ComparePairKeys, UserBytesFirst)
@@ -46,7 +45,7 @@ TEST(ComparePairKeys, UserBytesFirst)
 	ExpectBefore(MakePair(2, "a"), MakePair(1, "b"));
 	ExpectBefore(MakePair(1, "ab"), MakePair(1, "b"));
 	ExpectBefore(MakePair(9, "user_10"), MakePair(1, "user_9"));  // bytes, not numbers
-	ExpectBefore(MakePair(1, "B"), MakePair(1, "a"));			  // bytes, not collation
+	ExpectBefore(MakePair(1, "B"), MakePair(1, "a"));  // bytes, not collation
 }
 
 TEST(ComparePairKeys, ThenExperiment)
@@ -70,7 +69,7 @@ TEST(ComparePairKeys, BytesAboveAsciiSortUnsigned)
 	ExpectBefore(MakePair(1, "z"), MakePair(1, "\x80"));
 	ExpectBefore(MakePair(1, "\x7f"), MakePair(1, "\x80"));
 	ExpectBefore(MakePair(1, "\x80"), MakePair(1, "\xff"));
-	ExpectBefore(MakePair(1, "\xc3\xa9"), MakePair(1, "\xe7\x94\xa8"));	 // é before 用
+	ExpectBefore(MakePair(1, "\xc3\xa9"), MakePair(1, "\xe7\x94\xa8"));  // é before 用
 }
 
 TEST(ComparePairKeys, EqualKeysIgnorePositionTagAndAddress)
@@ -135,8 +134,8 @@ TEST(SortDistinct, EmptyAndSingle)
 TEST(SortDistinct, MatchesAReferenceOnRandomPairs)
 {
 	// std::string orders by unsigned bytes with prefixes first, the contract.
-	const std::vector<std::string> users = {"", "a", "ab", "abc", "b", "\x80", "\xff", "a\xff",
-											"\xc3\xa9", std::string("\0", 1), "A", "a:b"};
+	const std::vector<std::string> users = {
+		"", "a", "ab", "abc", "b", "\x80", "\xff", "a\xff", "\xc3\xa9", std::string("\0", 1), "A", "a:b"};
 	std::mt19937 rng(20240501);
 	std::vector<Pair> pairs;
 	std::map<std::pair<std::string, int32_t>, uint32_t> first_position;  // lock order
@@ -164,10 +163,10 @@ class FindPairTest : public testing::Test {
 protected:
 	void SetUp() override
 	{
-		pairs_ = {MakePair(2, "b", 0), MakePair(1, "ab", 1), MakePair(1, "b", 2),
-				  MakePair(3, "\xff", 3), MakePair(1, "ab", 4)};
+		pairs_ = {MakePair(2, "b", 0), MakePair(1, "ab", 1), MakePair(1, "b", 2), MakePair(3, "\xff", 3),
+				  MakePair(1, "ab", 4)};
 		n_ = SortDistinct(pairs_.data(), pairs_.size());
-		ASSERT_EQ(n_, 4u);	// 1:ab 1:b 2:b 3:\xff
+		ASSERT_EQ(n_, 4u);  // 1:ab 1:b 2:b 3:\xff
 	}
 
 	// FindPair of (experiment_id, user) over the sorted pairs.
@@ -192,10 +191,10 @@ TEST_F(FindPairTest, FindsEveryPair)
 
 TEST_F(FindPairTest, MissesAbsentPairs)
 {
-	EXPECT_EQ(Find(1, "a"), -1);	  // a prefix of 1:ab
+	EXPECT_EQ(Find(1, "a"), -1);  // a prefix of 1:ab
 	EXPECT_EQ(Find(1, "abc"), -1);  // 1:ab is its prefix
-	EXPECT_EQ(Find(2, "ab"), -1);	  // user known in another experiment
-	EXPECT_EQ(Find(0, "ab"), -1);	  // before the first
+	EXPECT_EQ(Find(2, "ab"), -1);  // user known in another experiment
+	EXPECT_EQ(Find(0, "ab"), -1);  // before the first
 	EXPECT_EQ(Find(4, "\xff"), -1);  // after the last
 	EXPECT_EQ(Find(3, "\x7f"), -1);
 	EXPECT_EQ(FindPair(pairs_.data(), 0, MakePair(1, "ab")), -1);

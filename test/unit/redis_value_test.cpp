@@ -23,8 +23,7 @@ std::string AssignmentValue(int32_t variant_id, std::string_view variant_key, in
 							int64_t assigned_unix_micros)
 {
 	std::string out;
-	AppendAssignmentValue(&out, variant_id, variant_key, version,
-						  AssignedAtText(assigned_unix_micros));
+	AppendAssignmentValue(&out, variant_id, variant_key, version, AssignedAtText(assigned_unix_micros));
 	return out;
 }
 
@@ -70,8 +69,9 @@ TEST(AssignmentValue, MatchesTheContractExample)
 {
 	// 2026-11-24T08:00:00Z
 	const int64_t micros = 1795507200LL * 1000000;
-	EXPECT_EQ(AssignmentValue(3, "treatment", 2, micros),
-			  R"({"variant_id":3,"variant_key":"treatment","version":2,"assigned_at":"2026-11-24T08:00:00Z"})");
+	EXPECT_EQ(
+		AssignmentValue(3, "treatment", 2, micros),
+		R"({"variant_id":3,"variant_key":"treatment","version":2,"assigned_at":"2026-11-24T08:00:00Z"})");
 }
 
 TEST(AssignmentValue, TruncatesToWholeSeconds)
@@ -100,8 +100,9 @@ TEST(AssignedAtText, WholeSecondsTowardsThePast)
 
 TEST(AssignmentValue, EscapesTheVariantKey)
 {
-	EXPECT_EQ(AssignmentValue(1, "say \"hi\"\n", 1, 0),
-			  R"({"variant_id":1,"variant_key":"say \"hi\"\n","version":1,"assigned_at":"1970-01-01T00:00:00Z"})");
+	EXPECT_EQ(
+		AssignmentValue(1, "say \"hi\"\n", 1, 0),
+		R"({"variant_id":1,"variant_key":"say \"hi\"\n","version":1,"assigned_at":"1970-01-01T00:00:00Z"})");
 }
 
 TEST(BackoffMs, DoublesFromOneHundredUpToTheCap)

@@ -129,8 +129,8 @@ TEST(Rule, BucketThenVariant)
 	uint32_t bucket = BucketOf(HashProfile::kMmh3, "user_1", "seed_abc", scratch.data());
 	ASSERT_EQ(bucket, 4933u);
 	EXPECT_EQ(Choose({5000, 5000}, bucket), 0);
-	EXPECT_EQ(Choose({4934, 5066}, bucket), 0);	// bound - 1
-	EXPECT_EQ(Choose({4933, 5067}, bucket), 1);	// bound
+	EXPECT_EQ(Choose({4934, 5066}, bucket), 0);  // bound - 1
+	EXPECT_EQ(Choose({4933, 5067}, bucket), 1);  // bound
 	EXPECT_EQ(Choose({4933}, bucket), kNotEnrolled);
 }
 

@@ -19,7 +19,7 @@ TEST(VectorReader, CountsDataLinesFromNewlines)
 	EXPECT_EQ(CountDataLines("h\na\tb\t1\n"), 1u);
 	EXPECT_EQ(CountDataLines("h\na\tb\t1\nc\td\t2\n"), 2u);
 	EXPECT_EQ(CountDataLines("h\na\tb\t1\nc\td\t2"), 2u);  // no final newline
-	EXPECT_EQ(CountDataLines("h\n\n"), 1u);				// a blank line counts
+	EXPECT_EQ(CountDataLines("h\n\n"), 1u);  // a blank line counts
 }
 
 TEST(VectorReader, KeepsFieldsAsRawBytes)
@@ -56,8 +56,7 @@ TEST(VectorReader, FindsColumnsByHeaderName)
 {
 	std::vector<VectorRow> rows;
 	std::string error;
-	ASSERT_TRUE(ParseVectors("hash\tbucket\tseed\tuser_id\n613153351\t3351\ts\tu\n", &rows, &error))
-		<< error;
+	ASSERT_TRUE(ParseVectors("hash\tbucket\tseed\tuser_id\n613153351\t3351\ts\tu\n", &rows, &error)) << error;
 	ASSERT_EQ(rows.size(), 1u);
 	EXPECT_EQ(rows[0].user, "u");
 	EXPECT_EQ(rows[0].seed, "s");
@@ -79,12 +78,12 @@ TEST(VectorReader, RejectsMalformedText)
 {
 	ExpectRejected("", "line 1");
 	ExpectRejected("\nu\ts\t1\n", "line 1");
-	ExpectRejected("user_id\tseed\n", "line 1");					  // no bucket column
-	ExpectRejected("user_id\tseed\tbucket\tseed\n", "line 1");		  // seed twice
-	ExpectRejected("user_id\tseed\tbucket\nu\ts\n", "line 2");		  // too few fields
+	ExpectRejected("user_id\tseed\n", "line 1");  // no bucket column
+	ExpectRejected("user_id\tseed\tbucket\tseed\n", "line 1");  // seed twice
+	ExpectRejected("user_id\tseed\tbucket\nu\ts\n", "line 2");  // too few fields
 	ExpectRejected("user_id\tseed\tbucket\nu\ts\t1\t2\n", "line 2");  // too many
 	ExpectRejected("user_id\tseed\tbucket\nu\ts\t1\n\nv\ts\t2\n", "line 3");  // blank line
-	ExpectRejected("user_id\tseed\tbucket\nu\ts\t\n", "line 2");			  // empty bucket
+	ExpectRejected("user_id\tseed\tbucket\nu\ts\t\n", "line 2");  // empty bucket
 	ExpectRejected("user_id\tseed\tbucket\nu\ts\tx1\n", "line 2");
 	ExpectRejected("user_id\tseed\tbucket\nu\ts\t1x\n", "line 2");
 	ExpectRejected("user_id\tseed\tbucket\nu\ts\t-1\n", "line 2");
