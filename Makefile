@@ -101,3 +101,12 @@ fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run
+
+# ---------------------------------------------------------------------------
+# Debian package postgresql-15-exp-assign (debhelper + pg_buildext, debian/),
+# built from a clean copy of the tree into build/deb/; test/deb/run installs
+# it into a clean cluster. docs/packaging.md.
+# ---------------------------------------------------------------------------
+.PHONY: deb
+deb:
+	tools/build-deb
