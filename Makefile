@@ -101,3 +101,9 @@ fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run
+
+# The Python client (clients/python) against the seed's own service, a page
+# load of 10 experiments, all cached and none cached (docs/client.md).
+.PHONY: bench-client
+bench-client:
+	bench/client/run
