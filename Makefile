@@ -110,3 +110,8 @@ fuzz: fuzz-build
 .PHONY: deb
 deb:
 	tools/build-deb
+# The Python client (clients/python) against the seed's own service, a page
+# load of 10 experiments, all cached and none cached (docs/client.md).
+.PHONY: bench-client
+bench-client:
+	bench/client/run
