@@ -8,7 +8,7 @@ EXTVERSION  = 0.2
 DATA        = sql/exp_assign--0.1.sql sql/exp_assign--0.1--0.2.sql sql/exp_assign_proxy--0.1.sql
 
 CORE_SRCS   = $(wildcard src/core/*.cpp)
-PG_SRCS     = $(wildcard src/pg/*.cpp) $(wildcard src/redis/*.cpp)
+PG_SRCS     = $(wildcard src/pg/*.cpp) $(wildcard src/worker/*.cpp)
 OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 SHLIB_PREREQS = src/pg/exports.map
 
@@ -46,14 +46,16 @@ $(OBJS): $(wildcard $(srcdir)/src/*/*.hpp)
 # Unit tests of the core: plain C++17, no PostgreSQL, GoogleTest.
 # ---------------------------------------------------------------------------
 UNIT_SRCS  = $(wildcard test/unit/*.cpp)
+# The worker's PostgreSQL-free parsing of CLUSTER SLOTS is unit-tested too.
+UNIT_WORKER_SRCS = src/worker/cluster_slots_reply.cpp
 UNIT_BIN   = test/unit/exp_assign_unit
 UNIT_FLAGS = -std=c++17 -O1 -g -Wall -Wextra $(WERROR) -Isrc
 
 # test/unit/main.cpp is the binary's own main (it takes --vectors=PATH), so
 # no -lgtest_main.
-$(UNIT_BIN): $(UNIT_SRCS) $(wildcard test/unit/*.hpp) $(CORE_SRCS) $(wildcard src/core/*.hpp)
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard test/unit/*.hpp) $(CORE_SRCS) $(wildcard src/core/*.hpp) $(UNIT_WORKER_SRCS)
 	@mkdir -p $(@D)
-	$(CXX) $(UNIT_FLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -l:libmurmurhash.a -lgtest -pthread
+	$(CXX) $(UNIT_FLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_WORKER_SRCS) -l:libmurmurhash.a -lgtest -pthread
 
 .PHONY: unit
 unit: $(UNIT_BIN)

@@ -39,15 +39,4 @@ void AppendJsonString(std::string *out, std::string_view value);
 // Basis points as a decimal percentage with two places: 5000 -> "50.00".
 std::string BasisPointsToPercent(int64_t basis_points);
 
-// A UTC instant as ISO 8601 with a Z, microseconds when not zero:
-// 0 -> "1970-01-01T00:00:00Z", 1500000 -> "1970-01-01T00:00:01.500000Z".
-// Years before 1 AD are astronomical with a sign and four digits (1 BC is
-// "0000", 2 BC "-0001"); past 9999 they take the digits they need, as
-// PostgreSQL prints them.
-std::string IsoUtc(int64_t unix_micros);
-
-// The same without the fraction: the second the instant falls in (towards
-// the past, as to_char truncates), for every int64 value.
-std::string IsoUtcWholeSecond(int64_t unix_micros);
-
 }  // namespace exp_assign

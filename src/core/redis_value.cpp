@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/json.hpp"
+#include "core/utc_time.hpp"
 
 #include "core/core_only.hpp"
 
@@ -41,13 +42,9 @@ void AppendAssignmentKey(std::string *out, std::string_view prefix, int32_t expe
 	out->append(user);
 }
 
-std::string AssignedAtText(int64_t assigned_unix_micros)
+std::string AssignedAtText(int64_t assigned_micros_since_2000)
 {
-	if (assigned_unix_micros == INT64_MAX)
-		return "infinity";
-	if (assigned_unix_micros == INT64_MIN)
-		return "-infinity";
-	return IsoUtcWholeSecond(assigned_unix_micros);
+	return InstantText(assigned_micros_since_2000, Fraction::kWholeSecond);
 }
 
 void AppendAssignmentValue(std::string *out, int32_t variant_id, std::string_view variant_key,
@@ -62,17 +59,6 @@ void AppendAssignmentValue(std::string *out, int32_t variant_id, std::string_vie
 	out->append(",\"assigned_at\":\"");
 	out->append(assigned_at_text);
 	out->append("\"}");
-}
-
-int BackoffMs(int failures, int cap_ms) noexcept
-{
-	constexpr int kFirstMs = 100;
-	if (failures <= 0)
-		return 0;
-	int64_t delay = kFirstMs;
-	for (int i = 1; i < failures && delay < cap_ms; i++)
-		delay *= 2;
-	return static_cast<int>(delay < cap_ms ? delay : cap_ms);
 }
 
 }  // namespace exp_assign

@@ -24,17 +24,12 @@ void AppendAssignmentKey(std::string *out, std::string_view prefix, int32_t expe
 // assigned_at as the value carries it: UTC, whole seconds (truncated, as in
 // the contract's example), e.g. "2026-11-24T08:00:00Z". INT64_MAX and
 // INT64_MIN stand for PostgreSQL's 'infinity' and '-infinity' and are
-// written as those words, as PostgreSQL's own to_json does.
-std::string AssignedAtText(int64_t assigned_unix_micros);
+// written as those words, as PostgreSQL's own to_json does (InstantText).
+std::string AssignedAtText(int64_t assigned_micros_since_2000);
 
 // Appends {"variant_id":3,"variant_key":"treatment","version":2,"assigned_at":"2026-11-24T08:00:00Z"}
 // with assigned_at from AssignedAtText.
 void AppendAssignmentValue(std::string *out, int32_t variant_id, std::string_view variant_key,
 						   int32_t version, std::string_view assigned_at_text);
-
-// Milliseconds to wait after the given number of consecutive failures:
-// 100 ms doubling up to cap_ms, so a Redis outage costs at most one attempt
-// per cap_ms and a blip costs 100 ms.
-int BackoffMs(int failures, int cap_ms) noexcept;
 
 }  // namespace exp_assign

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "core/rule.hpp"
+#include "pg/alloc_array.hpp"
 #include "pg/spi_plans.hpp"
+#include "pg/utf8.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -63,18 +65,6 @@ Datum VariantKey(const Experiment &experiment, int32 variant_id)
 	return it != end && *it == variant_id ? experiment.variant_keys[it - experiment.variant_ids] : Datum(0);
 }
 
-const char *ToUtf8(const char *data, int len, int *utf8_len)
-{
-	int encoding = GetDatabaseEncoding();
-	if (encoding == PG_UTF8 || encoding == PG_SQL_ASCII) {
-		*utf8_len = len;
-		return data;
-	}
-	const char *converted = reinterpret_cast<const char *>(pg_server_to_any(data, len, PG_UTF8));
-	*utf8_len = converted == data ? len : static_cast<int>(strlen(converted));
-	return converted;
-}
-
 void RaiseUnknownExperiment(int32 id)
 {
 	ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("experiment %d does not exist", id),
@@ -103,11 +93,11 @@ Catalog QueryCatalog(const int32 *ids, int count, Snapshot snapshot, MemoryConte
 	SPITupleTable *table = SPI_tuptable;
 	uint64 rows = SPI_processed;
 	MemoryContext caller = MemoryContextSwitchTo(target);
-	catalog.experiments = static_cast<Experiment *>(palloc0(sizeof(Experiment) * (rows + 1)));
-	int32 *variant_ids = static_cast<int32 *>(palloc(sizeof(int32) * (rows + 1)));
-	Datum *variant_keys = static_cast<Datum *>(palloc(sizeof(Datum) * (rows + 1)));
-	int32 *basis_points = static_cast<int32 *>(palloc(sizeof(int32) * (rows + 1)));
-	int64 *bounds = static_cast<int64 *>(palloc(sizeof(int64) * (rows + 1)));
+	catalog.experiments = AllocZeroedArray<Experiment>(rows);
+	int32 *variant_ids = AllocArray<int32>(rows);
+	Datum *variant_keys = AllocArray<Datum>(rows);
+	int32 *basis_points = AllocArray<int32>(rows);
+	int64 *bounds = AllocArray<int64>(rows);
 	uint64 next_variant = 0;
 	Experiment *current = nullptr;
 	for (uint64 r = 0; r < rows; r++) {
@@ -168,7 +158,7 @@ Catalog LoadCatalog(const int32 *ids, int count)
 		if (count == 0)
 			return Catalog{0, nullptr};
 		// Only this path reads ids: once each, the query's array kept small.
-		int32 *distinct = static_cast<int32 *>(palloc(sizeof(int32) * count));
+		int32 *distinct = AllocArray<int32>(count);
 		memcpy(distinct, ids, sizeof(int32) * count);
 		std::sort(distinct, distinct + count);
 		int n = static_cast<int>(std::unique(distinct, distinct + count) - distinct);

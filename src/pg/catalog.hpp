@@ -52,9 +52,6 @@ void InstallCatalogInvalidation();
 // The key of variant_id in experiment, or (Datum) 0 when it is not one of its variants.
 Datum VariantKey(const Experiment &experiment, int32 variant_id);
 
-// UTF-8 bytes of a server-encoded string: the rule hashes UTF-8 in every database.
-const char *ToUtf8(const char *data, int len, int *utf8_len);
-
 // Raises 42704 for an experiment id that does not exist (explain and admin calls).
 [[noreturn]] void RaiseUnknownExperiment(int32 id);
 

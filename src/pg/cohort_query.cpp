@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cstring>
 #include <string_view>
-#include <utility>
 
+#include "pg/alloc_array.hpp"
 #include "pg/catalog.hpp"
 #include "pg/get_or_create.hpp"
 #include "pg/input.hpp"
@@ -36,11 +36,17 @@ struct Split {
 	int64 rows;  // distinct ids per batch, summed
 };
 
+// What CountRow adds each returned row to.
+struct SplitCounting {
+	Split *split;
+	const Experiment *experiment;
+};
+
 void CountRow(TupleTableSlot *slot, void *arg)
 {
-	auto *state = static_cast<std::pair<Split *, const Experiment *> *>(arg);
-	Split &split = *state->first;
-	const Experiment &e = *state->second;
+	auto *state = static_cast<SplitCounting *>(arg);
+	Split &split = *state->split;
+	const Experiment &e = *state->experiment;
 	int32 variant_id = DatumGetInt32(slot->tts_values[0]);
 	const int32 *it = std::lower_bound(e.variant_ids, e.variant_ids + e.nvariants, variant_id);
 	// A variant created after the call read the catalog is not in it: its
@@ -213,12 +219,11 @@ Datum exp_assign_cohort_query(PG_FUNCTION_ARGS)
 						errhint("Select only the user id, e.g. SELECT user_id FROM ...")));
 
 	MemoryContext spi_context = MemoryContextSwitchTo(call_context);
-	Split split{e.nvariants, static_cast<int64 *>(palloc0(sizeof(int64) * (e.nvariants + 1))),
-				static_cast<int64 *>(palloc0(sizeof(int64) * (e.nvariants + 1))), 0};
+	Split split{e.nvariants, AllocZeroedArray<int64>(e.nvariants), AllocZeroedArray<int64>(e.nvariants), 0};
 	MemoryContextSwitchTo(spi_context);
 	MemoryContext batch_context =
 		AllocSetContextCreate(call_context, "exp_assign cohort batch", ALLOCSET_DEFAULT_SIZES);
-	std::pair<Split *, const Experiment *> counting{&split, &e};
+	SplitCounting counting{&split, &e};
 	TimestampTz started = GetCurrentTimestamp();
 	int64 read = 0;
 	for (;;) {
@@ -228,7 +233,7 @@ Datum exp_assign_cohort_query(PG_FUNCTION_ARGS)
 		if (n == 0)
 			break;
 		MemoryContext previous = MemoryContextSwitchTo(batch_context);
-		Datum *ids = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+		Datum *ids = AllocArray<Datum>(n);
 		int distinct = BatchUserIds(SPI_tuptable, n, read, ids);
 		Datum params[2] = {Int32GetDatum(experiment_id), TextArray(ids, distinct)};
 		MemoryContextSwitchTo(previous);

@@ -5,25 +5,29 @@
 #include "core/bucket.hpp"
 #include "core/json.hpp"
 #include "core/rule.hpp"
+#include "core/utc_time.hpp"
+#include "pg/alloc_array.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
 #include "pg/input.hpp"
 #include "pg/spi_plans.hpp"
+#include "pg/utf8.hpp"
 
 namespace exp_assign::pg {
 
 namespace {
 
-struct StoredRow {
+// The stored assignment explain shows, if there is one.
+struct ExplainedRow {
 	bool found;
 	int32 variant_id;
 	int32 version;
 	TimestampTz assigned_at;
 };
 
-void OnStoredRow(TupleTableSlot *slot, void *arg)
+void CopyExplainedRow(TupleTableSlot *slot, void *arg)
 {
-	auto *row = static_cast<StoredRow *>(arg);
+	auto *row = static_cast<ExplainedRow *>(arg);
 	row->found = true;
 	row->variant_id = DatumGetInt32(slot->tts_values[1]);
 	row->version = DatumGetInt32(slot->tts_values[2]);
@@ -42,15 +46,10 @@ struct Facts {
 	const char **variant_keys;
 	uint32 bucket;
 	int32 choice;
-	StoredRow stored;
+	ExplainedRow stored;
 	const char *stored_key;
-	int64 stored_at_unix_micros;
+	TimestampTz stored_at;  // as stored: the core reads it (core/utc_time.hpp)
 };
-
-int64 UnixMicros(TimestampTz t)
-{
-	return t + (static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
-}
 
 void WriteDocument(const Facts &f, JsonWriter &w)
 {
@@ -92,7 +91,7 @@ void WriteDocument(const Facts &f, JsonWriter &w)
 		else
 			w.Null();
 		w.Key("version").Int(f.stored.version);
-		w.Key("assigned_at").String(IsoUtc(f.stored_at_unix_micros));
+		w.Key("assigned_at").String(InstantText(f.stored_at, Fraction::kMicroseconds));
 		w.EndObject();
 	} else {
 		w.Null();
@@ -160,7 +159,7 @@ Datum exp_assign_explain(PG_FUNCTION_ARGS)
 	f.experiment_key = TextDatumGetCString(e.key);
 	f.status = TextDatumGetCString(e.status_text);
 	f.profile = TextDatumGetCString(e.profile_text);
-	f.variant_keys = static_cast<const char **>(palloc(sizeof(char *) * (e.nvariants + 1)));
+	f.variant_keys = AllocArray<const char *>(e.nvariants);
 	for (int v = 0; v < e.nvariants; v++)
 		f.variant_keys[v] = TextDatumGetCString(e.variant_keys[v]);
 
@@ -174,13 +173,13 @@ Datum exp_assign_explain(PG_FUNCTION_ARGS)
 
 	f.stored.found = false;
 	Datum params[2] = {Int4Array(&experiment_id, 1), TextArray(&user, 1)};
-	RunPlanStreaming(SqlPlan::kFindExisting, params, 2, true, OnStoredRow, &f.stored);
+	RunPlanStreaming(SqlPlan::kFindExisting, params, 2, true, CopyExplainedRow, &f.stored);
 	f.stored_key = nullptr;
-	f.stored_at_unix_micros = 0;
+	f.stored_at = 0;
 	if (f.stored.found) {
 		Datum key = VariantKey(e, f.stored.variant_id);
 		f.stored_key = key != Datum(0) ? TextDatumGetCString(key) : nullptr;
-		f.stored_at_unix_micros = UnixMicros(f.stored.assigned_at);
+		f.stored_at = f.stored.assigned_at;
 	}
 
 	char *json = nullptr;

@@ -3,9 +3,11 @@
 #include "pg/postgres.hpp"
 
 #include "core/bucket.hpp"
+#include "pg/alloc_array.hpp"
 #include "pg/catalog.hpp"
 #include "pg/get_or_create.hpp"
 #include "pg/input.hpp"
+#include "pg/utf8.hpp"
 
 namespace exp_assign::pg {
 
@@ -20,7 +22,7 @@ Pair MakePair(int32 experiment_id, Datum user, uint32 position, uint32 tag)
 // One user in many experiments: exp_assign_user and exp_assign_peek.
 Datum ResolveOneUser(FunctionCallInfo fcinfo, Mode mode)
 {
-	Datum *user = static_cast<Datum *>(palloc(sizeof(Datum)));
+	Datum *user = AllocArray<Datum>(1);
 	*user = CheckUserIdArg(fcinfo, 0, "user_id");
 	ExperimentIdArray experiments = CheckExperimentIdArray(fcinfo, 1, "experiment_ids");
 	CheckPairCount(experiments.count);

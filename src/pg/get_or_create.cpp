@@ -2,9 +2,11 @@
 
 #include "core/bucket.hpp"
 #include "core/rule.hpp"
+#include "pg/alloc_array.hpp"
 #include "pg/catalog.hpp"
 #include "pg/spi_plans.hpp"
 #include "pg/stored_rows.hpp"
+#include "pg/utf8.hpp"
 
 extern "C" {
 #include "storage/proc.h"
@@ -36,7 +38,7 @@ struct Resolution {
 	const uint32 *lookup;  // pair indices of the statement running now
 };
 
-void OnStoredRow(size_t k, const StoredRow &row, void *arg)
+void MarkPairExisting(size_t k, const StoredAssignment &row, void *arg)
 {
 	auto *r = static_cast<Resolution *>(arg);
 	uint32 i = r->lookup[k];
@@ -94,7 +96,7 @@ void FindStored(Resolution &r, const uint32 *indices, size_t n, bool read_only)
 	Datum *users;
 	PairColumns(r, indices, n, &ids, &users);
 	r.lookup = indices;
-	ReadStoredRows(ids, users, n, !read_only, OnStoredRow, &r);
+	ReadStoredRows(ids, users, n, !read_only, MarkPairExisting, &r);
 	pfree(ids);
 	pfree(users);
 }

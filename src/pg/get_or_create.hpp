@@ -20,12 +20,4 @@ enum class Mode {
 // request order. Connects to SPI itself.
 void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datum *user_datums, Mode mode);
 
-// Working arrays of a call are sized per pair; "huge" allocations let a call
-// exceed 1 GB of pairs' bookkeeping only as far as CheckPairCount allows.
-template <typename T> T *AllocArray(size_t count)
-{
-	return static_cast<T *>(
-		MemoryContextAllocExtended(CurrentMemoryContext, sizeof(T) * (count + 1), MCXT_ALLOC_HUGE));
-}
-
 }  // namespace exp_assign::pg

@@ -1,5 +1,6 @@
 #include "pg/input.hpp"
 
+#include "pg/alloc_array.hpp"
 #include "pg/settings.hpp"
 
 namespace exp_assign::pg {
@@ -88,7 +89,7 @@ ExperimentIdArray CheckExperimentIdArray(FunctionCallInfo fcinfo, int argno, con
 	ExperimentIdArray out;
 	deconstruct_array(array, INT4OID, sizeof(int32), true, TYPALIGN_INT, &datums, &nulls, &out.count);
 	int lower = LowerBound(array);
-	out.ids = static_cast<int32 *>(palloc(sizeof(int32) * (out.count + 1)));
+	out.ids = AllocArray<int32>(out.count);
 	for (int i = 0; i < out.count; i++) {
 		if (nulls[i])
 			RaiseNullElement(argname, lower + i);

@@ -3,10 +3,10 @@
 
 #include "pg/catalog.hpp"
 #include "pg/log_redaction.hpp"
-#include "pg/push_queue.hpp"
 #include "pg/push_shared.hpp"
-#include "pg/push_worker.hpp"
 #include "pg/settings.hpp"
+#include "pg/wake_worker_at_commit.hpp"
+#include "worker/push_worker.hpp"
 
 extern "C" {
 

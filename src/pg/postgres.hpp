@@ -26,3 +26,7 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 #pragma GCC diagnostic pop
+
+// The core reads a TimestampTz as it is (core/utc_time.hpp): micros since
+// 2000 with the sentinels at the ends of int64.
+static_assert(DT_NOEND == INT64_MAX && DT_NOBEGIN == INT64_MIN, "TimestampTz sentinels moved");

@@ -1,5 +1,7 @@
 #include "pg/spi_plans.hpp"
 
+#include "pg/alloc_array.hpp"
+
 namespace exp_assign::pg {
 
 namespace {
@@ -97,7 +99,7 @@ SPIPlanPtr SpiPlan(SqlPlan query)
 
 Datum Int4Array(const int32 *values, int count)
 {
-	Datum *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+	Datum *datums = AllocArray<Datum>(count);
 	for (int i = 0; i < count; i++)
 		datums[i] = Int32GetDatum(values[i]);
 	return PointerGetDatum(construct_array(datums, count, INT4OID, sizeof(int32), true, TYPALIGN_INT));

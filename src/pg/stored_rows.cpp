@@ -26,7 +26,7 @@ namespace exp_assign::pg {
 namespace {
 
 struct FallbackState {
-	StoredRowCallback on_row;
+	StoredAssignmentCallback on_row;
 	void *arg;
 };
 
@@ -35,13 +35,13 @@ struct FallbackState {
 void OnFallbackRow(TupleTableSlot *slot, void *arg)
 {
 	auto *state = static_cast<FallbackState *>(arg);
-	StoredRow row{DatumGetInt32(slot->tts_values[1]), DatumGetInt32(slot->tts_values[2]),
-				  DatumGetTimestampTz(slot->tts_values[3])};
+	StoredAssignment row{DatumGetInt32(slot->tts_values[1]), DatumGetInt32(slot->tts_values[2]),
+						 DatumGetTimestampTz(slot->tts_values[3])};
 	state->on_row(static_cast<size_t>(DatumGetInt32(slot->tts_values[0]) - 1), row, state->arg);
 }
 
 void ReadByStatement(const int32 *experiment_ids, const Datum *user_ids, size_t n, bool fresh_snapshot,
-					 StoredRowCallback on_row, void *arg)
+					 StoredAssignmentCallback on_row, void *arg)
 {
 	Datum params[2] = {Int4Array(experiment_ids, static_cast<int>(n)),
 					   TextArray(user_ids, static_cast<int>(n))};
@@ -107,12 +107,12 @@ const Columns &ColumnsOf(Relation heap)
 	return table_cache.columns;
 }
 
-StoredRow RowOf(TupleTableSlot *slot, const Columns &columns)
+StoredAssignment RowOf(TupleTableSlot *slot, const Columns &columns)
 {
 	bool isnull;
-	return StoredRow{DatumGetInt32(slot_getattr(slot, columns.variant_id, &isnull)),
-					 DatumGetInt32(slot_getattr(slot, columns.version, &isnull)),
-					 DatumGetTimestampTz(slot_getattr(slot, columns.assigned_at, &isnull))};
+	return StoredAssignment{DatumGetInt32(slot_getattr(slot, columns.variant_id, &isnull)),
+							DatumGetInt32(slot_getattr(slot, columns.version, &isnull)),
+							DatumGetTimestampTz(slot_getattr(slot, columns.assigned_at, &isnull))};
 }
 
 // Rows one statement inserted lie next to each other in the heap, in the
@@ -207,7 +207,7 @@ private:
 }  // namespace
 
 void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n, bool fresh_snapshot,
-					StoredRowCallback on_row, void *arg)
+					StoredAssignmentCallback on_row, void *arg)
 {
 	if (n == 0)
 		return;

@@ -9,7 +9,7 @@
 
 namespace exp_assign::pg {
 
-struct StoredRow {
+struct StoredAssignment {
 	int32 variant_id;
 	int32 version;
 	TimestampTz assigned_at;
@@ -20,8 +20,8 @@ struct StoredRow {
 // a new snapshot taken now (what a new statement would see: under READ
 // COMMITTED, rows committed meanwhile); otherwise in the active snapshot.
 // Checks SELECT privilege on assignments like a statement would.
-using StoredRowCallback = void (*)(size_t k, const StoredRow &row, void *arg);
+using StoredAssignmentCallback = void (*)(size_t k, const StoredAssignment &row, void *arg);
 void ReadStoredRows(const int32 *experiment_ids, const Datum *user_ids, size_t n, bool fresh_snapshot,
-					StoredRowCallback on_row, void *arg);
+					StoredAssignmentCallback on_row, void *arg);
 
 }  // namespace exp_assign::pg

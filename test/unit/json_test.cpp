@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/json.hpp"
+#include "core/utc_time.hpp"
 
 namespace exp_assign {
 namespace {
@@ -172,55 +173,6 @@ TEST(BasisPointsToPercent, NegativeKeepsTheSignOnce)
 	EXPECT_EQ(BasisPointsToPercent(-1), "-0.01");
 	EXPECT_EQ(BasisPointsToPercent(-150), "-1.50");
 	EXPECT_EQ(BasisPointsToPercent(INT64_MIN), "-92233720368547758.08");
-}
-
-TEST(IsoUtc, WholeSecondsHaveNoFraction)
-{
-	EXPECT_EQ(IsoUtc(0), "1970-01-01T00:00:00Z");
-	EXPECT_EQ(IsoUtc(86400LL * 1000000), "1970-01-02T00:00:00Z");
-	EXPECT_EQ(IsoUtc(1795507200LL * 1000000), "2026-11-24T08:00:00Z");
-}
-
-TEST(IsoUtc, MicrosecondsWhenNotZero)
-{
-	EXPECT_EQ(IsoUtc(1500000), "1970-01-01T00:00:01.500000Z");
-	EXPECT_EQ(IsoUtc(1), "1970-01-01T00:00:00.000001Z");
-	EXPECT_EQ(IsoUtc(999999), "1970-01-01T00:00:00.999999Z");
-}
-
-TEST(IsoUtc, CalendarEdges)
-{
-	EXPECT_EQ(IsoUtc(951868799LL * 1000000), "2000-02-29T23:59:59Z");  // leap century
-	EXPECT_EQ(IsoUtc(4107542400LL * 1000000), "2100-03-01T00:00:00Z");  // 2100 is not leap
-	EXPECT_EQ(IsoUtc(253402300799999999LL), "9999-12-31T23:59:59.999999Z");
-}
-
-TEST(IsoUtc, BeforeTheEpoch)
-{
-	// The code floors negative instants (PostgreSQL timestamps reach 4713 BC).
-	EXPECT_EQ(IsoUtc(-1), "1969-12-31T23:59:59.999999Z");
-	EXPECT_EQ(IsoUtc(-1500000), "1969-12-31T23:59:58.500000Z");
-	EXPECT_EQ(IsoUtc(-86400LL * 1000000), "1969-12-31T00:00:00Z");
-	EXPECT_EQ(IsoUtc(-2203845903999211LL), "1900-03-01T12:34:56.000789Z");
-	EXPECT_EQ(IsoUtc(-62135596800LL * 1000000), "0001-01-01T00:00:00Z");
-}
-
-TEST(IsoUtc, YearsBeforeOneAdAreSignedAndFourDigits)
-{
-	// ISO 8601's astronomical years: 1 BC is 0000, 2 BC is -0001.
-	EXPECT_EQ(IsoUtc(-62167219200LL * 1000000), "0000-01-01T00:00:00Z");
-	EXPECT_EQ(IsoUtc(-62167219201LL * 1000000), "-0001-12-31T23:59:59Z");
-	// PostgreSQL's lowest timestamp, 4714-11-24 00:00:00 BC.
-	EXPECT_EQ(IsoUtc(-210866803200LL * 1000000), "-4713-11-24T00:00:00Z");
-}
-
-TEST(IsoUtc, EveryInt64HasAText)
-{
-	// Far outside PostgreSQL's range: no overflow on the way (the fuzz
-	// target checks the whole range against gmtime_r).
-	EXPECT_EQ(IsoUtc(INT64_MAX), "294247-01-10T04:00:54.775807Z");
-	EXPECT_EQ(IsoUtc(INT64_MIN), "-290308-12-21T19:59:05.224192Z");
-	EXPECT_EQ(IsoUtcWholeSecond(0), "1970-01-01T00:00:00Z");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/redis_value.hpp"
+#include "core/utc_time.hpp"
 #include "hash_tag.hpp"
 
 namespace exp_assign {
@@ -23,7 +24,8 @@ std::string AssignmentValue(int32_t variant_id, std::string_view variant_key, in
 							int64_t assigned_unix_micros)
 {
 	std::string out;
-	AppendAssignmentValue(&out, variant_id, variant_key, version, AssignedAtText(assigned_unix_micros));
+	AppendAssignmentValue(&out, variant_id, variant_key, version,
+						  AssignedAtText(assigned_unix_micros - kPostgresEpochUnixSeconds * 1000000));
 	return out;
 }
 
@@ -86,16 +88,21 @@ TEST(AssignedAtText, InfinitiesAreNamed)
 {
 	EXPECT_EQ(AssignedAtText(INT64_MAX), "infinity");
 	EXPECT_EQ(AssignedAtText(INT64_MIN), "-infinity");
-	EXPECT_EQ(AssignedAtText(0), "1970-01-01T00:00:00Z");
+	EXPECT_EQ(AssignedAtText(0), "2000-01-01T00:00:00Z");  // PostgreSQL's epoch
 }
 
 TEST(AssignedAtText, WholeSecondsTowardsThePast)
 {
-	EXPECT_EQ(AssignedAtText(1795507200999999LL), "2026-11-24T08:00:00Z");
-	EXPECT_EQ(AssignedAtText(-1), "1969-12-31T23:59:59Z");
+	constexpr int64_t kShift = kPostgresEpochUnixSeconds * 1000000;
+	EXPECT_EQ(AssignedAtText(1795507200999999LL - kShift), "2026-11-24T08:00:00Z");
+	EXPECT_EQ(AssignedAtText(-1 - kShift), "1969-12-31T23:59:59Z");
+	EXPECT_EQ(AssignedAtText(-1), "1999-12-31T23:59:59Z");
 	// Just above -infinity: the floor in seconds is formatted as it is, not
 	// multiplied back to microseconds, which would overflow.
-	EXPECT_EQ(AssignedAtText(INT64_MIN + 1), "-290308-12-21T19:59:05Z");
+	EXPECT_EQ(AssignedAtText(INT64_MIN + 1), IsoUtcWholeSecond(INT64_MIN + 1 + kShift));
+	// PostgreSQL's last finite instant, which shifted to the Unix epoch would
+	// pass INT64_MAX.
+	EXPECT_EQ(AssignedAtText(9223371331199999999LL), "294276-12-31T23:59:59Z");
 }
 
 TEST(AssignmentValue, EscapesTheVariantKey)
@@ -103,16 +110,6 @@ TEST(AssignmentValue, EscapesTheVariantKey)
 	EXPECT_EQ(
 		AssignmentValue(1, "say \"hi\"\n", 1, 0),
 		R"({"variant_id":1,"variant_key":"say \"hi\"\n","version":1,"assigned_at":"1970-01-01T00:00:00Z"})");
-}
-
-TEST(BackoffMs, DoublesFromOneHundredUpToTheCap)
-{
-	EXPECT_EQ(BackoffMs(0, 5000), 0);
-	EXPECT_EQ(BackoffMs(1, 5000), 100);
-	EXPECT_EQ(BackoffMs(2, 5000), 200);
-	EXPECT_EQ(BackoffMs(6, 5000), 3200);
-	EXPECT_EQ(BackoffMs(7, 5000), 5000);
-	EXPECT_EQ(BackoffMs(1000, 5000), 5000);
 }
 
 }  // namespace

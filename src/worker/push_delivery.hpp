@@ -8,7 +8,7 @@
 #pragma once
 
 #include "pg/postgres.hpp"
-#include "redis/link.hpp"
+#include "worker/redis_link.hpp"
 
 namespace exp_assign::pg {
 

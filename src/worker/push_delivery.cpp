@@ -1,12 +1,14 @@
-#include "pg/push_delivery.hpp"
+#include "worker/push_delivery.hpp"
 
 #include "core/redis_value.hpp"
+#include "pg/alloc_array.hpp"
 #include "pg/catalog.hpp"
 #include "pg/guard.hpp"
-#include "pg/queue_head.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi_plans.hpp"
 #include "pg/stored_rows.hpp"
+#include "pg/utf8.hpp"
+#include "worker/queue_head.hpp"
 
 extern "C" {
 #include "commands/extension.h"
@@ -39,11 +41,8 @@ struct QueuedKey {
 	const char *variant_key;
 	int variant_key_len;
 	int32 version;
-	int64 assigned_unix_micros;
+	TimestampTz assigned_at;  // as stored: the core reads it (core/utc_time.hpp)
 };
-
-constexpr int64 kUnixEpochInPostgresMicros =
-	static_cast<int64>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 
 QueuedKey FromEntry(const QueueEntry &entry)
 {
@@ -58,19 +57,13 @@ QueuedKey FromEntry(const QueueEntry &entry)
 	return key;
 }
 
-void OnStoredRow(size_t k, const StoredRow &row, void *arg)
+void FillQueuedKey(size_t k, const StoredAssignment &row, void *arg)
 {
 	QueuedKey &key = static_cast<QueuedKey *>(arg)[k];
 	key.present = true;
 	key.variant_id = row.variant_id;
 	key.version = row.version;
-	// 'infinity' and '-infinity' keep their sentinels (AssignedAtText names them).
-	if (TIMESTAMP_IS_NOBEGIN(row.assigned_at))
-		key.assigned_unix_micros = INT64_MIN;
-	else if (TIMESTAMP_IS_NOEND(row.assigned_at))
-		key.assigned_unix_micros = INT64_MAX;
-	else
-		key.assigned_unix_micros = row.assigned_at + kUnixEpochInPostgresMicros;
+	key.assigned_at = row.assigned_at;
 }
 
 // Reads the row each key names now, in the chunk's snapshot. Keys go in
@@ -79,13 +72,13 @@ void OnStoredRow(size_t k, const StoredRow &row, void *arg)
 // there without descending the primary key.
 void ReadRows(QueuedKey *keys, int count)
 {
-	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
-	Datum *users = static_cast<Datum *>(palloc(sizeof(Datum) * (count + 1)));
+	int32 *ids = AllocArray<int32>(count);
+	Datum *users = AllocArray<Datum>(count);
 	for (int i = 0; i < count; i++) {
 		ids[i] = keys[i].experiment_id;
 		users[i] = keys[i].user_datum;
 	}
-	ReadStoredRows(ids, users, count, false, OnStoredRow, keys);
+	ReadStoredRows(ids, users, count, false, FillQueuedKey, keys);
 }
 
 // Fills in variant_key from the catalog the get-or-create functions use
@@ -95,7 +88,7 @@ void ReadRows(QueuedKey *keys, int count)
 // deleted, and the assignment's own DEL is queued behind this chunk anyway.
 void NameVariants(QueuedKey *keys, int count)
 {
-	int32 *ids = static_cast<int32 *>(palloc(sizeof(int32) * (count + 1)));
+	int32 *ids = AllocArray<int32>(count);
 	for (int i = 0; i < count; i++)
 		ids[i] = keys[i].experiment_id;
 	Catalog catalog = LoadCatalog(ids, count);
@@ -138,9 +131,9 @@ void BuildCommands(const QueuedKey *keys, size_t count, const char *prefix, KeyL
 							layout);
 		ends[2 * i] = buffer.size();
 		if (k.present) {
-			if (assigned_at_text.empty() || k.assigned_unix_micros != last_assigned_at) {
-				assigned_at_text = AssignedAtText(k.assigned_unix_micros);
-				last_assigned_at = k.assigned_unix_micros;
+			if (assigned_at_text.empty() || k.assigned_at != last_assigned_at) {
+				assigned_at_text = AssignedAtText(k.assigned_at);
+				last_assigned_at = k.assigned_at;
 			}
 			AppendAssignmentValue(&buffer, k.variant_id,
 								  {k.variant_key, static_cast<size_t>(k.variant_key_len)}, k.version,
@@ -230,7 +223,7 @@ int SliceRows(const QueuedKey *keys, int from, int to, RowSlice *out)
 // Removes from the queue what the slices delivered.
 void TrimQueue(const RowSlice *rows, int nrows)
 {
-	int64 *finished = static_cast<int64 *>(palloc(sizeof(int64) * (nrows + 1)));
+	int64 *finished = AllocArray<int64>(nrows);
 	int nfinished = 0;
 	for (int i = 0; i < nrows; i++) {
 		const RowSlice &row = rows[i];
@@ -290,7 +283,7 @@ void SetInFlight(const QueuedKey *keys, int from, int to, Oid extension)
 // queue order): the next chunk leaves those rows out.
 int64 *InFlightIds()
 {
-	int64 *ids = static_cast<int64 *>(palloc(sizeof(int64) * (in_flight.nrows + 1)));
+	int64 *ids = AllocArray<int64>(in_flight.nrows);
 	for (int i = 0; i < in_flight.nrows; i++)
 		ids[i] = in_flight.rows[i].queue_id;
 	return ids;
@@ -334,14 +327,14 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 	// size, so a small redis_batch_size costs round trips to Redis, not
 	// transactions.
 	int chunk = std::max(batch_size, kMinChunk);
-	QueueEntry *entries = static_cast<QueueEntry *>(palloc(sizeof(QueueEntry) * chunk));
+	QueueEntry *entries = AllocArray<QueueEntry>(chunk);
 	int count = ReadQueueHead(chunk, InFlightIds(), in_flight.nrows, entries);
 	// Keys come in queue order and were all read, with the rows they name,
 	// in one snapshot: a key queued twice in the chunk gets the same command
 	// twice. Chunks go out in the order of their snapshots, on one
 	// connection, so a later state of a key always reaches Redis after an
 	// earlier one.
-	QueuedKey *keys = static_cast<QueuedKey *>(palloc(sizeof(QueuedKey) * (count + 1)));
+	QueuedKey *keys = AllocArray<QueuedKey>(count);
 	for (int i = 0; i < count; i++)
 		keys[i] = FromEntry(entries[i]);
 	ReadRows(keys, count);
@@ -373,8 +366,7 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 		// first pipelines. Their queue rows are disjoint (the chunk's read
 		// left the rows in flight out), so one trim serves both.
 		counts->delivered = in_flight.commands + static_cast<int64>(acknowledged);
-		RowSlice *done =
-			static_cast<RowSlice *>(palloc(sizeof(RowSlice) * (in_flight.nrows + acknowledged + 1)));
+		RowSlice *done = AllocArray<RowSlice>(in_flight.nrows + acknowledged);
 		if (in_flight.nrows > 0)
 			memcpy(done, in_flight.rows, sizeof(RowSlice) * in_flight.nrows);
 		int ndone =

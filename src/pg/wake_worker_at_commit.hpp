@@ -1,4 +1,4 @@
-// The backend half of Redis push (push_queue.cpp).
+// The backend half of Redis push (wake_worker_at_commit.cpp).
 #pragma once
 
 namespace exp_assign::pg {

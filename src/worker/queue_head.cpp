@@ -1,4 +1,4 @@
-#include "pg/queue_head.hpp"
+#include "worker/queue_head.hpp"
 
 extern "C" {
 #include "access/genam.h"

@@ -4,9 +4,9 @@
 // (sql/exp_assign--0.1.sql): one set-based INSERT per statement.
 #include "pg/postgres.hpp"
 
-#include "pg/push_queue.hpp"
 #include "pg/push_shared.hpp"
 #include "pg/settings.hpp"
+#include "pg/wake_worker_at_commit.hpp"
 
 extern "C" {
 #include "commands/dbcommands.h"

@@ -3,14 +3,15 @@
 // to a database that does not exist is FATAL. So the launcher connects to
 // no database, waits quietly for exp_assign.database to appear, and starts
 // the push worker there; it restarts it when it exits or the setting changes.
-#include "pg/push_worker.hpp"
+#include "worker/push_worker.hpp"
 
+#include "core/backoff.hpp"
 #include "core/redis_value.hpp"
 #include "pg/postgres.hpp"
-#include "pg/push_delivery.hpp"
 #include "pg/push_shared.hpp"
 #include "pg/settings.hpp"
-#include "redis/link.hpp"
+#include "worker/push_delivery.hpp"
+#include "worker/redis_link.hpp"
 
 extern "C" {
 #include "access/heapam.h"

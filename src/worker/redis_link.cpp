@@ -1,10 +1,12 @@
-#include "redis/link.hpp"
+#include "worker/redis_link.hpp"
 
 #include <hiredis/hiredis.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "worker/cluster_slots_reply.hpp"
 
 namespace exp_assign::redis {
 
@@ -22,11 +24,6 @@ timeval Milliseconds(int ms)
 void ReplyError(const redisReply *reply, char *error, size_t error_len)
 {
 	std::snprintf(error, error_len, "Redis replied: %.*s", static_cast<int>(reply->len), reply->str);
-}
-
-bool IsInteger(const redisReply *reply)
-{
-	return reply != nullptr && reply->type == REDIS_REPLY_INTEGER;
 }
 
 }  // namespace
@@ -121,33 +118,21 @@ bool Link::LoadSlots(redisContext *seed, const LinkOptions &options, char *error
 					  options.db);
 		return false;
 	}
+	auto *ranges = static_cast<MasterRange *>(std::malloc(sizeof(MasterRange) * (reply->elements + 1)));
+	size_t nranges = 0;
+	bool ok = ranges != nullptr;
+	if (!ok)
+		std::snprintf(error, error_len, "out of memory reading CLUSTER SLOTS");
+	else
+		ok = ParseClusterSlots(reply, options.host, ranges, &nranges, error, error_len);
 	std::memset(slot_node_, kNoNode, sizeof slot_node_);
 	cluster_ = true;
-	bool ok = true;
-	// Each element: [first slot, last slot, [host, port, id...], replicas...].
-	for (size_t i = 0; ok && i < reply->elements; i++) {
-		const redisReply *range = reply->element[i];
-		if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 || !IsInteger(range->element[0]) ||
-			!IsInteger(range->element[1]) || range->element[2]->type != REDIS_REPLY_ARRAY ||
-			range->element[2]->elements < 2 || range->element[2]->element[0]->type != REDIS_REPLY_STRING ||
-			!IsInteger(range->element[2]->element[1])) {
-			std::snprintf(error, error_len, "cannot read the reply to CLUSTER SLOTS");
-			ok = false;
-			break;
-		}
-		const redisReply *master = range->element[2];
-		// An empty host means the address the seed was reached at.
-		char host[256];
-		if (master->element[0]->len == 0)
-			std::snprintf(host, sizeof host, "%s", options.host);
-		else
-			std::snprintf(host, sizeof host, "%.*s", static_cast<int>(master->element[0]->len),
-						  master->element[0]->str);
-		int port = static_cast<int>(master->element[1]->integer);
+	for (size_t i = 0; ok && i < nranges; i++) {
+		const MasterRange &range = ranges[i];
 		// The same master serves several ranges: one connection each.
 		int node = -1;
 		for (int n = 0; n < nodes_; n++) {
-			if (contexts_[n]->tcp.port == port && std::strcmp(contexts_[n]->tcp.host, host) == 0)
+			if (contexts_[n]->tcp.port == range.port && std::strcmp(contexts_[n]->tcp.host, range.host) == 0)
 				node = n;
 		}
 		if (node < 0) {
@@ -156,7 +141,7 @@ bool Link::LoadSlots(redisContext *seed, const LinkOptions &options, char *error
 				ok = false;
 				break;
 			}
-			redisContext *context = Open(host, port, options, error, error_len);
+			redisContext *context = Open(range.host, range.port, options, error, error_len);
 			if (context == nullptr) {
 				ok = false;
 				break;
@@ -164,12 +149,10 @@ bool Link::LoadSlots(redisContext *seed, const LinkOptions &options, char *error
 			node = nodes_;
 			contexts_[nodes_++] = context;
 		}
-		long long first = range->element[0]->integer, last = range->element[1]->integer;
-		for (long long slot = first; slot <= last && slot < kClusterSlots; slot++) {
-			if (slot >= 0)
-				slot_node_[slot] = static_cast<uint8_t>(node);
-		}
+		for (long long slot = range.first; slot <= range.last; slot++)
+			slot_node_[slot] = static_cast<uint8_t>(node);
 	}
+	std::free(ranges);
 	freeReplyObject(reply);
 	if (ok && nodes_ == 0) {
 		std::snprintf(error, error_len, "the Redis Cluster serves no slot");
