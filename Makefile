@@ -117,3 +117,27 @@ deb:
 .PHONY: bench-client
 bench-client:
 	bench/client/run
+
+# ---------------------------------------------------------------------------
+# make lint: clang-tidy (.clang-tidy: bugprone-*, performance-*, findings are
+# errors) over every source of src/, two at a time, with the flags the build
+# uses. LINT_SRCS may name other files (test/run-all's self-test does).
+# ---------------------------------------------------------------------------
+CLANG_TIDY ?= clang-tidy
+LINT_SRCS  ?= $(CORE_SRCS) $(PG_SRCS)
+.PHONY: lint
+lint:
+	@printf '%s\n' $(LINT_SRCS) | xargs -P2 -n1 sh -c '$(CLANG_TIDY) --quiet "$$0" -- -std=c++17 -I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server) >"$$0.lint" 2>&1; rc=$$?; grep -v "warnings generated" "$$0.lint"; rm -f "$$0.lint"; exit $$rc'
+	@echo "lint: clean ($(words $(LINT_SRCS)) files)"
+
+# ---------------------------------------------------------------------------
+# One suite at a time, with the clusters and servers it needs, from any
+# directory: make check-pgtap, make check-redis, ... (= test/run-all SUITE).
+# regress-list prints the pg_regress tests the runner plans for.
+# ---------------------------------------------------------------------------
+check-%:
+	$(abspath $(srcdir))/test/run-all $*
+
+.PHONY: regress-list
+regress-list:
+	@echo $(REGRESS)

@@ -7,9 +7,10 @@
 
 namespace exp_assign::pg {
 
+// T may itself be a pointer type: sizeof(T) is then meant.
 template <typename T> T *AllocArray(size_t count)
 {
-	return static_cast<T *>(
+	return static_cast<T *>(  // NOLINTNEXTLINE(bugprone-sizeof-expression)
 		MemoryContextAllocExtended(CurrentMemoryContext, sizeof(T) * (count + 1), MCXT_ALLOC_HUGE));
 }
 

@@ -170,6 +170,7 @@ Catalog LoadCatalog(const int32 *ids, int count)
 	uint64 seen = invalidations;
 	// Built in a context of its own, kept only once complete.
 	MemoryContext fresh =
+		// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): PostgreSQL's ALLOCSET_*_SIZES
 		AllocSetContextCreate(CurrentMemoryContext, "exp_assign catalog cache", ALLOCSET_SMALL_SIZES);
 	Catalog catalog = QueryCatalog(nullptr, 0, GetLatestSnapshot(), fresh);
 

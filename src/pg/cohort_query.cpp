@@ -94,15 +94,15 @@ int BatchUserIds(SPITupleTable *table, uint64 n, int64 rows_before, Datum *ids)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("row %lld of the cohort query has a NULL user id",
-							static_cast<long long>(rows_before + k + 1)),
+							static_cast<long long>(rows_before) + static_cast<long long>(k) + 1),
 					 errhint("Filter them out: add WHERE <user id column> IS NOT NULL to the query.")));
 		if (!is_text)
 			value = CStringGetTextDatum(OidOutputFunctionCall(output, value));
 		else
 			value = PointerGetDatum(PG_DETOAST_DATUM_PACKED(value));
 		if (!UserIdFits(value))
-			CheckUserId(
-				value, psprintf("row %lld of the cohort query", static_cast<long long>(rows_before + k + 1)));
+			CheckUserId(value, psprintf("row %lld of the cohort query",
+										static_cast<long long>(rows_before) + static_cast<long long>(k) + 1));
 		ids[k] = value;
 	}
 	auto bytes = [](Datum d) {
@@ -222,6 +222,7 @@ Datum exp_assign_cohort_query(PG_FUNCTION_ARGS)
 	Split split{e.nvariants, AllocZeroedArray<int64>(e.nvariants), AllocZeroedArray<int64>(e.nvariants), 0};
 	MemoryContextSwitchTo(spi_context);
 	MemoryContext batch_context =
+		// NOLINTNEXTLINE(bugprone-implicit-widening-of-multiplication-result): PostgreSQL's ALLOCSET_*_SIZES
 		AllocSetContextCreate(call_context, "exp_assign cohort batch", ALLOCSET_DEFAULT_SIZES);
 	SplitCounting counting{&split, &e};
 	TimestampTz started = GetCurrentTimestamp();

@@ -238,7 +238,7 @@ size_t DecideMissing(Resolution &r, const uint32 *live, size_t nlive, Mode mode,
 		if (r.source[i] != Source::kNone || e->status != Status::kActive)
 			continue;
 		int user_len;
-		const char *user = ToUtf8(r.pairs[i].user, r.pairs[i].user_len, &user_len);
+		const char *user = ToUtf8(r.pairs[i].user, static_cast<int>(r.pairs[i].user_len), &user_len);
 		size_t needed = BucketKeyLength(user_len, e->seed_len);
 		if (needed > scratch_size) {
 			scratch_size = needed * 2;

@@ -8,7 +8,7 @@ namespace exp_assign::pg {
 namespace {
 
 // Pairs one call accepts; the per-pair working arrays stay well under 1 GB.
-constexpr int64 kMaxPairs = 20 * 1000 * 1000;
+constexpr int64 kMaxPairs = 20000000;
 
 ArrayType *CheckArrayArg(FunctionCallInfo fcinfo, int argno, const char *argname)
 {

@@ -44,11 +44,11 @@ int ReadQueueHead(int limit, const int64 *skip, int nskip, QueueEntry *out)
 		elog(ERROR, "exp_assign: table exp_assign.push_queue is missing");
 	Relation queue = table_open(relid, AccessShareLock);
 	Relation index = index_open(RelationGetPrimaryKeyIndex(queue), AccessShareLock);
-	AttrNumber id_att = attnameAttNum(queue, "id", false);
-	AttrNumber experiments_att = attnameAttNum(queue, "experiment_ids", false);
-	AttrNumber users_att = attnameAttNum(queue, "user_ids", false);
-	AttrNumber count_att = attnameAttNum(queue, "key_count", false);
-	AttrNumber delivered_att = attnameAttNum(queue, "delivered", false);
+	AttrNumber id_att = static_cast<AttrNumber>(attnameAttNum(queue, "id", false));
+	AttrNumber experiments_att = static_cast<AttrNumber>(attnameAttNum(queue, "experiment_ids", false));
+	AttrNumber users_att = static_cast<AttrNumber>(attnameAttNum(queue, "user_ids", false));
+	AttrNumber count_att = static_cast<AttrNumber>(attnameAttNum(queue, "key_count", false));
+	AttrNumber delivered_att = static_cast<AttrNumber>(attnameAttNum(queue, "delivered", false));
 
 	// No scan key: the primary key index hands the rows over in id order.
 	IndexScanDesc scan = index_beginscan(queue, index, GetActiveSnapshot(), 0, 0);

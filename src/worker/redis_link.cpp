@@ -16,7 +16,7 @@ timeval Milliseconds(int ms)
 {
 	timeval tv;
 	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	tv.tv_usec = static_cast<suseconds_t>(ms % 1000) * 1000;
 	return tv;
 }
 

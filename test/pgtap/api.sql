@@ -154,7 +154,9 @@ UPDATE exp_assign.experiments SET version = 3 WHERE id = 810007;
 
 -- The seed's own get-or-create CTE runs unchanged with exp_assign on search_path.
 SET LOCAL search_path = exp_assign, public;
-\i ../shared/baselines/seed_cte.sql
+-- SEED_CTE: its absolute path (test/run-all sets it), so the file runs from any directory.
+\getenv seed_cte SEED_CTE
+\i :seed_cte
 SELECT is((SELECT count(*)::int FROM seed_cte(ARRAY['seed_user_1', 'seed_user_2'], ARRAY[810002, 810007])
                      AS t(experiment_id int, user_id text, variant_id int, version int, assigned_at timestamptz, variant_key text)),
           2, 'the seed''s CTE (../shared/baselines/seed_cte.sql) runs unchanged against these tables');

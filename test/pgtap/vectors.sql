@@ -3,7 +3,7 @@
 -- bucket shown by exp_assign_explain, and the variant chosen by
 -- exp_assign_peek and exp_assign_bulk (each vector row gets an experiment
 -- whose middle variant covers exactly the row's bucket).
--- Run from the repository root: pg_prove -d DB test/pgtap/vectors.sql
+-- Run: VECTORS=/path/to/shared/vectors/mmh3_buckets.tsv pg_prove -d DB test/pgtap/vectors.sql (test/run-all sets it)
 \ir preamble.psql
 
 BEGIN;
@@ -20,7 +20,7 @@ CREATE TEMP TABLE vectors (
     seed    text,
     bucket  int
 ) ON COMMIT DROP;
-\copy vectors (user_id, seed, bucket) FROM '../shared/vectors/mmh3_buckets.tsv' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01', NULL E'\x02', HEADER true, ENCODING 'UTF8')
+\copy vectors (user_id, seed, bucket) FROM PROGRAM 'cat "${VECTORS:?set VECTORS to the path of mmh3_buckets.tsv}"' WITH (FORMAT csv, DELIMITER E'\t', QUOTE E'\x01', NULL E'\x02', HEADER true, ENCODING 'UTF8')
 
 -- The file (2,008 lines with its header) as DESIGN.md describes it.
 SELECT is((SELECT count(*)::int FROM vectors), 2007, 'all 2,007 vector rows are loaded');

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -17,6 +18,13 @@ bool IsHelpFlag(std::string_view arg)
 {
 	return arg == "--help" || arg == "-h" || arg == "-?" || arg == "/?";
 }
+
+// test/run-all's self-test: with EXP_ASSIGN_BREAK set, one test fails on
+// purpose, so the runner must count a failed unit test.
+class BrokenOnPurpose : public testing::Test {
+public:
+	void TestBody() override { FAIL() << "broken on purpose: EXP_ASSIGN_BREAK"; }
+};
 
 }  // namespace
 
@@ -36,5 +44,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (std::getenv("EXP_ASSIGN_BREAK") != nullptr)
+		testing::RegisterTest("SelfTest", "BrokenOnPurpose", nullptr, nullptr, __FILE__, __LINE__,
+							  []() -> testing::Test * { return new BrokenOnPurpose; });
 	return RUN_ALL_TESTS();
 }
