@@ -23,7 +23,9 @@ EXPECTED = """
 SELECT a.experiment_id, convert_to(a.user_id, 'UTF8'),
        convert_to(format('{"variant_id":%s,"variant_key":%s,"version":%s,"assigned_at":"%s"}',
               a.variant_id, to_json(v.key)::text, a.version,
-              to_char(a.assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')), 'UTF8')
+              CASE WHEN isfinite(a.assigned_at)
+                   THEN to_char(a.assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   ELSE a.assigned_at::text END), 'UTF8')
   FROM exp_assign.assignments a
   JOIN exp_assign.variants v ON v.experiment_id = a.experiment_id AND v.id = a.variant_id
  WHERE {where}
