@@ -4,16 +4,22 @@
 EXTENSION   = exp_assign exp_assign_proxy
 MODULE_big  = exp_assign
 EXTVERSION  = 0.2
-# 0.2 has no script of its own: CREATE EXTENSION runs 0.1 and the upgrade.
-DATA        = sql/exp_assign--0.1.sql sql/exp_assign--0.1--0.2.sql sql/exp_assign_proxy--0.1.sql
+# CREATE EXTENSION runs the full script of the default version,
+# exp_assign--0.2.sql; 0.1 and the upgrade from it stay installed, and the
+# regress test catalog_upgrade checks both paths give the same catalog.
+DATA        = sql/exp_assign--0.1.sql sql/exp_assign--0.1--0.2.sql sql/exp_assign--0.2.sql \
+              sql/exp_assign_proxy--0.1.sql
 
 CORE_SRCS   = $(wildcard src/core/*.cpp)
 PG_SRCS     = $(wildcard src/pg/*.cpp) $(wildcard src/worker/*.cpp)
 OBJS        = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 SHLIB_PREREQS = src/pg/exports.map
 
-# pg_regress inputs live in sql/ beside the install script, outputs in expected/.
-REGRESS      = bucket get_or_create explain encoding cohort_query upgrade
+# pg_regress inputs in test/regress/sql/, outputs in test/regress/expected/
+# (PostgreSQL 15 reads both from --inputdir); results/ and regression.diffs
+# are written to the top folder, pg_regress's default --outputdir.
+REGRESS      = bucket get_or_create explain encoding cohort_query upgrade catalog_upgrade
+REGRESS_OPTS = --inputdir=test/regress
 
 WERROR      ?= -Werror
 PG_CPPFLAGS  = -I$(srcdir)/src
