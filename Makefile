@@ -57,17 +57,19 @@ UNIT_WORKER_SRCS = src/worker/cluster_slots_reply.cpp
 UNIT_BIN   = test/unit/exp_assign_unit
 UNIT_FLAGS = -std=c++17 -O1 -g -Wall -Wextra $(WERROR) -Isrc
 
-# test/unit/main.cpp is the binary's own main (it takes --vectors=PATH), so
-# no -lgtest_main.
+# test/unit/main.cpp is the binary's own main (it takes --vectors=PATH and
+# --profile-vectors=DIR), so no -lgtest_main.
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard test/unit/*.hpp) $(CORE_SRCS) $(wildcard src/core/*.hpp) $(UNIT_WORKER_SRCS)
 	@mkdir -p $(@D)
 	$(CXX) $(UNIT_FLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) $(UNIT_WORKER_SRCS) -l:libmurmurhash.a -lgtest -pthread
 
 .PHONY: unit
 unit: $(UNIT_BIN)
-	./$(UNIT_BIN) --vectors=$(VECTORS)
+	./$(UNIT_BIN) --vectors=$(VECTORS) --profile-vectors=$(PROFILE_VECTORS)
 
 VECTORS ?= $(abspath $(srcdir)/../shared/vectors/mmh3_buckets.tsv)
+# The compatible profiles' vectors (docs/profiles.md), kept in the tree.
+PROFILE_VECTORS ?= $(abspath $(srcdir)/test/unit/vectors)
 
 # ---------------------------------------------------------------------------
 # Benchmarks: scripts, not tests (they print figures and pass or fail nothing

@@ -4,6 +4,9 @@
 
 #include <cstring>
 
+#include "core/profile_optimizely.hpp"
+#include "core/profile_unleash.hpp"
+
 #include "core/core_only.hpp"
 
 namespace exp_assign {
@@ -12,6 +15,14 @@ bool ParseHashProfile(std::string_view name, HashProfile *out) noexcept
 {
 	if (name == "mmh3") {
 		*out = HashProfile::kMmh3;
+		return true;
+	}
+	if (name == "optimizely") {
+		*out = HashProfile::kOptimizely;
+		return true;
+	}
+	if (name == "unleash") {
+		*out = HashProfile::kUnleash;
 		return true;
 	}
 	return false;
@@ -31,6 +42,10 @@ uint32_t BucketOf(HashProfile profile, std::string_view user, std::string_view s
 	switch (profile) {
 	case HashProfile::kMmh3:
 		break;
+	case HashProfile::kOptimizely:
+		return OptimizelyBucket(user, seed, scratch);
+	case HashProfile::kUnleash:
+		return (UnleashNormalized(user, seed, 100, kUnleashRolloutSeed, scratch) - 1) * 100;
 	}
 	if (!user.empty())
 		std::memcpy(scratch, user.data(), user.size());

@@ -11,7 +11,7 @@
 //   reference(user ':' seed) mod 10000, with the first byte choosing where
 //   the input splits into user and seed, in a scratch buffer of exactly
 //   BucketKeyLength bytes, which then holds user ':' seed;
-// - ParseHashProfile accepts "mmh3" and nothing else.
+// - ParseHashProfile accepts "mmh3", "optimizely", "unleash" and nothing else.
 // Why: every client reproduces the bucket bit for bit, so a wrong hash for
 // one length or alignment assigns users to other variants than Python does.
 #include <murmurhash.h>
@@ -184,7 +184,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	std::string_view name(reinterpret_cast<const char *>(data), size);
 	HashProfile profile = static_cast<HashProfile>(0xff);
 	bool parsed = exp_assign::ParseHashProfile(name, &profile);
-	if (parsed != (name == "mmh3") || (parsed && profile != HashProfile::kMmh3))
+	bool known = name == "mmh3" || name == "optimizely" || name == "unleash";
+	HashProfile want_profile = name == "optimizely" ? HashProfile::kOptimizely
+							   : name == "unleash"  ? HashProfile::kUnleash
+													: HashProfile::kMmh3;
+	if (parsed != known || (parsed && profile != want_profile))
 		fuzz::Mismatch("ParseHashProfile accepted or refused the wrong name");
 	return 0;
 }
