@@ -3,12 +3,17 @@
 # shards that run exp_assign: docs/proxy.md.
 EXTENSION   = exp_assign exp_assign_proxy
 MODULE_big  = exp_assign
-EXTVERSION  = 0.2
+EXTVERSION  = 0.3
 # CREATE EXTENSION runs the full script of the default version,
-# exp_assign--0.2.sql; 0.1 and the upgrade from it stay installed, and the
-# regress test catalog_upgrade checks both paths give the same catalog.
+# exp_assign--0.3.sql; the older versions and the upgrades from them stay
+# installed, and the regress test catalog_upgrade checks that every path
+# gives the same catalog.
 DATA        = sql/exp_assign--0.1.sql sql/exp_assign--0.1--0.2.sql sql/exp_assign--0.2.sql \
-              sql/exp_assign_proxy--0.1.sql
+              sql/exp_assign--0.2--0.3.sql sql/exp_assign_proxy--0.1.sql
+# The full 0.3 script is 0.2's followed by the upgrade, so the two paths run
+# the same statements. (Each file's \echo guard is dropped by CREATE
+# EXTENSION, which removes every \echo line.)
+DATA_built  = sql/exp_assign--0.3.sql
 
 CORE_SRCS   = $(wildcard src/core/*.cpp)
 PG_SRCS     = $(wildcard src/pg/*.cpp) $(wildcard src/worker/*.cpp)
@@ -42,6 +47,9 @@ EXTRA_CLEAN = $(UNIT_BIN) results regression.diffs regression.out test/isolation
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+sql/exp_assign--0.3.sql: sql/exp_assign--0.2.sql sql/exp_assign--0.2--0.3.sql
+	cat $^ > $@
 
 # PGXS tracks no header dependencies (Debian's server-dev is not built with
 # --enable-depend): every object is rebuilt when any header changes, so an

@@ -25,11 +25,17 @@ MemoryContext cache_context = nullptr;
 Catalog cached_catalog{0, nullptr};
 bool cache_valid = false;
 uint64 invalidations = 0;
-Oid cached_relids[2] = {InvalidOid, InvalidOid};  // experiments, variants
+// The tables the cache is built from: a change to any of them drops it.
+const char *const kCatalogTables[] = {"experiments", "variants", "layers", "holdouts", "overrides"};
+constexpr int kCatalogTableCount = sizeof(kCatalogTables) / sizeof(kCatalogTables[0]);
+Oid cached_relids[kCatalogTableCount];
 
 void ForgetCachedCatalog(Datum, Oid relid)
 {
-	if (relid == InvalidOid || relid == cached_relids[0] || relid == cached_relids[1]) {
+	bool ours = relid == InvalidOid;
+	for (int i = 0; i < kCatalogTableCount && !ours; i++)
+		ours = relid == cached_relids[i];
+	if (ours) {
 		cache_valid = false;
 		invalidations++;
 	}
@@ -74,6 +80,93 @@ void RaiseUnknownExperiment(int32 id)
 
 namespace {
 
+// A text column as a UTF-8 copy in the current memory context.
+const char *Utf8Copy(Datum value, int *len)
+{
+	text *t = DatumGetTextPP(value);
+	const char *utf8 = ToUtf8(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), len);
+	return pnstrdup(utf8, *len);
+}
+
+// Column numbers of kLoadCatalog (spi_plans.cpp).
+enum CatalogColumn {
+	kId = 1,
+	kStatus,
+	kVersion,
+	kSeed,
+	kProfile,
+	kKey,
+	kVariantId,
+	kBasisPoints,
+	kVariantKey,
+	kWeight,
+	kRolloutPct,
+	kLayerId,
+	kLayerKey,
+	kLayerSeed,
+	kLayerStart,
+	kLayerEnd,
+	kHoldoutId,
+	kHoldoutKey,
+	kHoldoutSeed,
+	kHoldoutBasisPoints,
+	kHasOverrides,
+};
+
+// The experiment-level columns of a catalog row.
+void ReadExperiment(HeapTuple tuple, TupleDesc desc, Experiment *e)
+{
+	bool isnull;
+	e->id = DatumGetInt32(SPI_getbinval(tuple, desc, kId, &isnull));
+	e->status_text = datumCopy(SPI_getbinval(tuple, desc, kStatus, &isnull), false, -1);
+	e->status = ParseStatus(TextDatumGetCString(e->status_text));
+	e->version = DatumGetInt32(SPI_getbinval(tuple, desc, kVersion, &isnull));
+	e->seed_text = datumCopy(SPI_getbinval(tuple, desc, kSeed, &isnull), false, -1);
+	e->seed = Utf8Copy(e->seed_text, &e->seed_len);
+	e->profile_text = datumCopy(SPI_getbinval(tuple, desc, kProfile, &isnull), false, -1);
+	char *profile = TextDatumGetCString(e->profile_text);
+	if (!ParseHashProfile(profile, &e->profile))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("experiment %d uses hash profile \"%s\", which this build of exp_assign does not know",
+						e->id, profile),
+				 errhint("Install the exp_assign version that added the profile.")));
+	e->key = datumCopy(SPI_getbinval(tuple, desc, kKey, &isnull), false, -1);
+	e->rollout_pct = DatumGetInt32(SPI_getbinval(tuple, desc, kRolloutPct, &isnull));
+	e->has_overrides = DatumGetBool(SPI_getbinval(tuple, desc, kHasOverrides, &isnull));
+
+	ExperimentRule &rule = e->rule;
+	rule.profile = e->profile;
+	rule.seed = {e->seed, static_cast<size_t>(e->seed_len)};
+	rule.rollout_pct = e->rollout_pct;
+	// A layer or holdout row the caller could not see (none: the design
+	// function is SECURITY DEFINER) would leave its key NULL: no layer then.
+	Datum layer_key = SPI_getbinval(tuple, desc, kLayerKey, &isnull);
+	rule.in_layer = !isnull;
+	if (rule.in_layer) {
+		e->layer_id = DatumGetInt32(SPI_getbinval(tuple, desc, kLayerId, &isnull));
+		e->layer_key = datumCopy(layer_key, false, -1);
+		int len;
+		const char *seed = Utf8Copy(SPI_getbinval(tuple, desc, kLayerSeed, &isnull), &len);
+		rule.layer_seed = {seed, static_cast<size_t>(len)};
+		e->layer_start = DatumGetInt32(SPI_getbinval(tuple, desc, kLayerStart, &isnull));
+		e->layer_end = DatumGetInt32(SPI_getbinval(tuple, desc, kLayerEnd, &isnull));
+		rule.layer_start = static_cast<uint32>(e->layer_start);
+		rule.layer_end = static_cast<uint32>(e->layer_end);
+	}
+	Datum holdout_key = SPI_getbinval(tuple, desc, kHoldoutKey, &isnull);
+	rule.has_holdout = !isnull;
+	if (rule.has_holdout) {
+		e->holdout_id = DatumGetInt32(SPI_getbinval(tuple, desc, kHoldoutId, &isnull));
+		e->holdout_key = datumCopy(holdout_key, false, -1);
+		int len;
+		const char *seed = Utf8Copy(SPI_getbinval(tuple, desc, kHoldoutSeed, &isnull), &len);
+		rule.holdout_seed = {seed, static_cast<size_t>(len)};
+		rule.holdout_basis_points =
+			static_cast<uint32>(DatumGetInt32(SPI_getbinval(tuple, desc, kHoldoutBasisPoints, &isnull)));
+	}
+}
+
 // Runs kLoadCatalog (ids == nullptr: every experiment) in snapshot, or in
 // the caller's snapshot when snapshot is nullptr, and builds the result in
 // target (SPI calls return in SPI's own context, whatever was current).
@@ -97,6 +190,7 @@ Catalog QueryCatalog(const int32 *ids, int count, Snapshot snapshot, MemoryConte
 	int32 *variant_ids = AllocArray<int32>(rows);
 	Datum *variant_keys = AllocArray<Datum>(rows);
 	int32 *basis_points = AllocArray<int32>(rows);
+	int32 *weights = AllocArray<int32>(rows);
 	int64 *bounds = AllocArray<int64>(rows);
 	uint64 next_variant = 0;
 	Experiment *current = nullptr;
@@ -104,45 +198,32 @@ Catalog QueryCatalog(const int32 *ids, int count, Snapshot snapshot, MemoryConte
 		HeapTuple tuple = table->vals[r];
 		TupleDesc desc = table->tupdesc;
 		bool isnull;
-		int32 id = DatumGetInt32(SPI_getbinval(tuple, desc, 1, &isnull));
+		int32 id = DatumGetInt32(SPI_getbinval(tuple, desc, kId, &isnull));
 		if (current == nullptr || current->id != id) {
 			current = &catalog.experiments[catalog.count++];
-			current->id = id;
-			current->status_text = datumCopy(SPI_getbinval(tuple, desc, 2, &isnull), false, -1);
-			current->status = ParseStatus(TextDatumGetCString(current->status_text));
-			current->version = DatumGetInt32(SPI_getbinval(tuple, desc, 3, &isnull));
-			current->seed_text = datumCopy(SPI_getbinval(tuple, desc, 4, &isnull), false, -1);
-			text *seed = DatumGetTextPP(current->seed_text);
-			const char *seed_utf8 = ToUtf8(VARDATA_ANY(seed), VARSIZE_ANY_EXHDR(seed), &current->seed_len);
-			current->seed = pnstrdup(seed_utf8, current->seed_len);
-			current->profile_text = datumCopy(SPI_getbinval(tuple, desc, 5, &isnull), false, -1);
-			char *profile = TextDatumGetCString(current->profile_text);
-			if (!ParseHashProfile(profile, &current->profile))
-				ereport(
-					ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg(
-						 "experiment %d uses hash profile \"%s\", which this build of exp_assign does not know",
-						 id, profile),
-					 errhint("Install the exp_assign version that added the profile.")));
-			current->key = datumCopy(SPI_getbinval(tuple, desc, 6, &isnull), false, -1);
+			ReadExperiment(tuple, desc, current);
 			current->variant_ids = variant_ids + next_variant;
 			current->variant_keys = variant_keys + next_variant;
 			current->basis_points = basis_points + next_variant;
+			current->weights = weights + next_variant;
 			current->bounds = bounds + next_variant;
 		}
-		Datum variant_id = SPI_getbinval(tuple, desc, 7, &isnull);
+		Datum variant_id = SPI_getbinval(tuple, desc, kVariantId, &isnull);
 		if (isnull)
 			continue;
 		variant_ids[next_variant] = DatumGetInt32(variant_id);
-		basis_points[next_variant] = DatumGetInt32(SPI_getbinval(tuple, desc, 8, &isnull));
-		variant_keys[next_variant] = datumCopy(SPI_getbinval(tuple, desc, 9, &isnull), false, -1);
+		basis_points[next_variant] = DatumGetInt32(SPI_getbinval(tuple, desc, kBasisPoints, &isnull));
+		variant_keys[next_variant] = datumCopy(SPI_getbinval(tuple, desc, kVariantKey, &isnull), false, -1);
+		weights[next_variant] = DatumGetInt32(SPI_getbinval(tuple, desc, kWeight, &isnull));
 		next_variant++;
 		current->nvariants++;
 	}
 	for (int i = 0; i < catalog.count; i++) {
 		Experiment &e = catalog.experiments[i];
 		RunningBounds(e.basis_points, e.bounds, e.nvariants);
+		e.rule.nvariants = e.nvariants;
+		e.rule.bounds = e.bounds;
+		e.rule.weights = e.weights;
 	}
 	MemoryContextSwitchTo(caller);
 	return catalog;
@@ -182,8 +263,8 @@ Catalog LoadCatalog(const int32 *ids, int count)
 	cache_context = fresh;
 	cached_catalog = catalog;
 	Oid schema = get_namespace_oid("exp_assign", false);
-	cached_relids[0] = get_relname_relid("experiments", schema);
-	cached_relids[1] = get_relname_relid("variants", schema);
+	for (int i = 0; i < kCatalogTableCount; i++)
+		cached_relids[i] = get_relname_relid(kCatalogTables[i], schema);
 	// An invalidation that arrived while loading may describe a change this
 	// snapshot missed: use the result for this call, load again next time.
 	cache_valid = invalidations == seen;

@@ -4,6 +4,7 @@
 #include "pg/postgres.hpp"
 
 #include "core/bucket.hpp"
+#include "core/decide.hpp"
 
 namespace exp_assign::pg {
 
@@ -25,6 +26,15 @@ struct Experiment {
 	Datum *variant_keys;  // text
 	int32 *basis_points;  // round(allocation_pct * 100)
 	int64 *bounds;  // running sums of basis_points
+	int32 *weights;  // variants.weight ('unleash')
+	int32 rollout_pct;  // 'unleash'
+	int32 layer_id;  // 0: in no layer
+	Datum layer_key;  // text, when layer_id
+	int32 layer_start, layer_end;
+	int32 holdout_id;  // 0: no holdout
+	Datum holdout_key;  // text, when holdout_id
+	bool has_overrides;  // only these experiments are looked up in overrides
+	ExperimentRule rule;  // the above as the core's decision reads it (UTF-8 seeds)
 };
 
 struct Catalog {

@@ -1,6 +1,6 @@
 #include "pg/get_or_create.hpp"
 
-#include "core/bucket.hpp"
+#include "core/decide.hpp"
 #include "core/rule.hpp"
 #include "pg/alloc_array.hpp"
 #include "pg/catalog.hpp"
@@ -21,7 +21,7 @@ namespace {
 // to retry the whole call.
 constexpr int kMaxInsertRounds = 3;
 
-enum class Source : uint8 { kNone, kPending, kExisting, kNew, kComputed };
+enum class Source : uint8 { kNone, kPending, kExisting, kNew, kComputed, kOverride };
 
 // Everything one call knows about its distinct pairs, in parallel arrays
 // indexed like pairs (sorted into lock order).
@@ -30,7 +30,7 @@ struct Resolution {
 	size_t count;
 	const Datum *user_datums;
 	Catalog catalog;
-	const Experiment **experiment;  // nullptr: unknown, draft or stopped
+	const Experiment **experiment;  // nullptr: unknown, stopped, or draft without overrides
 	Source *source;
 	int32 *variant_id;
 	int32 *version;
@@ -46,6 +46,17 @@ void MarkPairExisting(size_t k, const StoredAssignment &row, void *arg)
 	r->variant_id[i] = row.variant_id;
 	r->version[i] = row.version;
 	r->assigned_at[i] = row.assigned_at;
+}
+
+// An override row of kFindOverrides: column 1 is the position in lookup.
+void MarkPairOverridden(TupleTableSlot *slot, void *arg)
+{
+	auto *r = static_cast<Resolution *>(arg);
+	uint32 i = r->lookup[DatumGetInt32(slot->tts_values[0]) - 1];
+	r->source[i] = Source::kOverride;
+	r->variant_id[i] = DatumGetInt32(slot->tts_values[1]);
+	r->version[i] = r->experiment[i]->version;
+	r->assigned_at[i] = DatumGetTimestampTz(slot->tts_values[2]);
 }
 
 void OnInsertedRow(TupleTableSlot *slot, void *arg)
@@ -99,6 +110,18 @@ void FindStored(Resolution &r, const uint32 *indices, size_t n, bool read_only)
 	ReadStoredRows(ids, users, n, !read_only, MarkPairExisting, &r);
 	pfree(ids);
 	pfree(users);
+}
+
+// Marks the overridden pairs among the listed ones 'override', in the
+// statement's snapshot like any query.
+void FindOverrides(Resolution &r, const uint32 *indices, size_t n, bool read_only)
+{
+	if (n == 0)
+		return;
+	Datum params[2];
+	PairParams(r, indices, n, &params[0], &params[1]);
+	r.lookup = indices;
+	RunPlanStreaming(SqlPlan::kFindOverrides, params, 2, read_only, MarkPairOverridden, &r);
 }
 
 // What a call's sample of stored rows says about the rest.
@@ -239,17 +262,15 @@ size_t DecideMissing(Resolution &r, const uint32 *live, size_t nlive, Mode mode,
 			continue;
 		int user_len;
 		const char *user = ToUtf8(r.pairs[i].user, static_cast<int>(r.pairs[i].user_len), &user_len);
-		size_t needed = BucketKeyLength(user_len, e->seed_len);
+		size_t needed = DecideScratchLength(e->rule, user_len);
 		if (needed > scratch_size) {
 			scratch_size = needed * 2;
 			scratch = static_cast<char *>(repalloc(scratch, scratch_size));
 		}
-		uint32 bucket = BucketOf(e->profile, {user, static_cast<size_t>(user_len)},
-								 {e->seed, static_cast<size_t>(e->seed_len)}, scratch);
-		int32 choice = ChooseVariant(e->bounds, e->nvariants, bucket);
-		if (choice == kNotEnrolled)
+		Decision decision = Decide(e->rule, {user, static_cast<size_t>(user_len)}, scratch);
+		if (decision.outcome != Outcome::kVariant)
 			continue;
-		r.variant_id[i] = e->variant_ids[choice];
+		r.variant_id[i] = e->variant_ids[decision.choice];
 		r.version[i] = e->version;
 		if (mode == Mode::kPeek) {
 			r.source[i] = Source::kComputed;
@@ -291,14 +312,14 @@ void StorePending(Resolution &r, uint32 *pending, size_t npending, Expect expect
 
 void IgnoreRow(TupleTableSlot *, void *) {}
 
-// Queues the stored rows found for Redis (new rows are queued by the
-// insert's statement trigger), so everything the call returns gets pushed.
+// Queues the stored rows and overrides found for Redis (new rows are queued
+// by the insert's statement trigger), so everything the call returns gets pushed.
 void QueueStored(const Resolution &r)
 {
 	uint32 *stored = AllocArray<uint32>(r.count);
 	size_t n = 0;
 	for (size_t i = 0; i < r.count; i++) {
-		if (r.source[i] == Source::kExisting)
+		if (r.source[i] == Source::kExisting || r.source[i] == Source::kOverride)
 			stored[n++] = static_cast<uint32>(i);
 	}
 	if (n > 0) {
@@ -311,8 +332,12 @@ void QueueStored(const Resolution &r)
 
 void EmitRows(const Resolution &r, ReturnSetInfo *rsinfo)
 {
-	Datum source_text[] = {Datum(0), Datum(0), CStringGetTextDatum("existing"), CStringGetTextDatum("new"),
-						   CStringGetTextDatum("computed")};
+	Datum source_text[] = {Datum(0),
+						   Datum(0),
+						   CStringGetTextDatum("existing"),
+						   CStringGetTextDatum("new"),
+						   CStringGetTextDatum("computed"),
+						   CStringGetTextDatum("override")};
 	uint32 *order = AllocArray<uint32>(r.count);
 	RequestOrder(r.pairs, r.count, order);
 	for (size_t k = 0; k < r.count; k++) {
@@ -366,15 +391,28 @@ void ResolvePairs(FunctionCallInfo fcinfo, Pair *pairs, size_t count, const Datu
 	r.version = AllocArray<int32>(r.count);
 	r.assigned_at = AllocArray<TimestampTz>(r.count);
 	uint32 *live = AllocArray<uint32>(r.count);
+	uint32 *forced = AllocArray<uint32>(r.count);
 	size_t nlive = 0;
+	size_t nforced = 0;
 	const Experiment *e = nullptr;
 	for (size_t i = 0; i < r.count; i++) {
 		if (i == 0 || pairs[i].experiment_id != pairs[i - 1].experiment_id)
 			e = r.catalog.Find(pairs[i].experiment_id);  // a cohort: once
 		bool is_live = e != nullptr && (e->status == Status::kActive || e->status == Status::kPaused);
-		r.experiment[i] = is_live ? e : nullptr;
+		// Overrides apply before launch too (QA), but not once stopped.
+		bool may_be_forced = e != nullptr && e->has_overrides && e->status != Status::kStopped;
+		r.experiment[i] = is_live || may_be_forced ? e : nullptr;
 		r.source[i] = Source::kNone;
-		if (is_live)
+		if (may_be_forced)
+			forced[nforced++] = static_cast<uint32>(i);
+	}
+	// An override wins over a stored row and over the rule: the pairs it
+	// covers go no further.
+	FindOverrides(r, forced, nforced, read_only);
+	for (size_t i = 0; i < r.count; i++) {
+		const Experiment *x = r.experiment[i];
+		if (x != nullptr && r.source[i] == Source::kNone &&
+			(x->status == Status::kActive || x->status == Status::kPaused))
 			live[nlive++] = static_cast<uint32>(i);
 	}
 

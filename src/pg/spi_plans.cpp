@@ -16,9 +16,14 @@ struct QueryText {
 const QueryText kQueries[] = {
 	// kLoadCatalog
 	{"SELECT e.id, e.status, e.version, e.seed, e.hash_profile, e.key,"
-	 "       v.id, round(v.allocation_pct * 100)::int4, v.key"
+	 "       v.id, round(v.allocation_pct * 100)::int4, v.key, v.weight,"
+	 "       e.rollout_pct, e.layer_id, d.layer_key, d.layer_seed,"
+	 "       coalesce(e.layer_start, 0), coalesce(e.layer_end, 10000),"
+	 "       e.holdout_id, d.holdout_key, d.holdout_seed, d.holdout_basis_points,"
+	 "       coalesce(d.has_overrides, false)"
 	 "  FROM exp_assign.experiments e"
 	 "  LEFT JOIN exp_assign.variants v ON v.experiment_id = e.id"
+	 "  LEFT JOIN exp_assign.experiment_design($1) d ON d.experiment_id = e.id"
 	 " WHERE $1 IS NULL OR e.id = ANY ($1)"
 	 " ORDER BY e.id, v.id",
 	 1,
@@ -50,6 +55,13 @@ const QueryText kQueries[] = {
 	{"SELECT variant_id, source = 'new' FROM exp_assign.exp_assign_cohort($1, $2)",
 	 2,
 	 {INT4OID, TEXTARRAYOID}},
+	// kFindOverrides
+	{"SELECT p.ord::int4, o.variant_id, o.created_at"
+	 "  FROM unnest($1, $2) WITH ORDINALITY AS p(experiment_id, user_id, ord)"
+	 "  JOIN exp_assign.overrides o"
+	 "    ON o.experiment_id = p.experiment_id AND o.user_id = p.user_id",
+	 2,
+	 {INT4ARRAYOID, TEXTARRAYOID}},
 	// kQueueKeys: a function, so callers need no privilege on the queue.
 	{"SELECT exp_assign.queue_keys($1, $2)", 2, {INT4ARRAYOID, TEXTARRAYOID}},
 	// kQueueDelete

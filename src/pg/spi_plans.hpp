@@ -13,6 +13,7 @@ enum class SqlPlan {
 	kInsert,  // $1 int4[], $2 text[], $3 int4[] variant, $4 int4[] version
 	kInsertNew,  // the same, without ON CONFLICT
 	kCohortBatch,  // $1 int4 experiment, $2 text[] users -> variant_id, source = 'new'
+	kFindOverrides,  // $1 int4[], $2 text[] pairs -> ordinality, variant_id, created_at
 	kQueueKeys,  // $1 int4[], $2 text[] keys to push (exp_assign_warm's stored rows)
 	kQueueDelete,  // $1 int8[] queue ids fully delivered
 	kQueueAdvance,  // $1 int8 queue id, $2 int4 keys of it delivered so far

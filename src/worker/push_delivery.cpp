@@ -37,6 +37,7 @@ struct QueuedKey {
 	const char *user;  // UTF-8
 	int user_len;
 	bool present;
+	bool forced;  // an override: version is the experiment's
 	int32 variant_id;
 	const char *variant_key;
 	int variant_key_len;
@@ -81,17 +82,60 @@ void ReadRows(QueuedKey *keys, int count)
 	ReadStoredRows(ids, users, count, false, FillQueuedKey, keys);
 }
 
-// Fills in variant_key from the catalog the get-or-create functions use
-// (under READ COMMITTED a per-backend cache, reloaded after any change).
-// A variant missing from it was deleted after this chunk's snapshot, which
-// its foreign key allows only once the assignment is gone: the key is then
-// deleted, and the assignment's own DEL is queued behind this chunk anyway.
-void NameVariants(QueuedKey *keys, int count)
+// An override row of kFindOverrides for the keys listed in Forced.
+struct Forced {
+	QueuedKey *keys;
+	const uint32 *indices;  // into keys, by the query's ordinality - 1
+};
+
+void FillForcedKey(TupleTableSlot *slot, void *arg)
+{
+	auto *forced = static_cast<Forced *>(arg);
+	QueuedKey &key = forced->keys[forced->indices[DatumGetInt32(slot->tts_values[0]) - 1]];
+	key.present = true;
+	key.variant_id = DatumGetInt32(slot->tts_values[1]);
+	key.assigned_at = DatumGetTimestampTz(slot->tts_values[2]);
+	key.forced = true;
+}
+
+// Reads the overrides of the keys whose experiment has any, in the chunk's
+// snapshot: an override is what get-or-create returns, so it is what Redis
+// holds, over the stored row.
+void ReadOverrides(QueuedKey *keys, int count, const Catalog &catalog)
+{
+	uint32 *indices = AllocArray<uint32>(count);
+	int32 *ids = AllocArray<int32>(count);
+	Datum *users = AllocArray<Datum>(count);
+	int n = 0;
+	for (int i = 0; i < count; i++) {
+		const Experiment *experiment = catalog.Find(keys[i].experiment_id);
+		if (experiment == nullptr || !experiment->has_overrides)
+			continue;
+		indices[n] = static_cast<uint32>(i);
+		ids[n] = keys[i].experiment_id;
+		users[n] = keys[i].user_datum;
+		n++;
+	}
+	if (n == 0)
+		return;
+	Datum params[2] = {Int4Array(ids, n), TextArray(users, n)};
+	Forced forced{keys, indices};
+	RunPlanStreaming(SqlPlan::kFindOverrides, params, 2, true, FillForcedKey, &forced);
+}
+
+// Applies overrides and fills in variant_key from the catalog the
+// get-or-create functions use (under READ COMMITTED a per-backend cache,
+// reloaded after any change). A variant missing from it was deleted after
+// this chunk's snapshot, which its foreign key allows only once the
+// assignment (or override) is gone: the key is then deleted, and the row's
+// own DEL is queued behind this chunk anyway.
+void ApplyCatalog(QueuedKey *keys, int count)
 {
 	int32 *ids = AllocArray<int32>(count);
 	for (int i = 0; i < count; i++)
 		ids[i] = keys[i].experiment_id;
 	Catalog catalog = LoadCatalog(ids, count);
+	ReadOverrides(keys, count, catalog);
 	for (int i = 0; i < count; i++) {
 		if (!keys[i].present)
 			continue;
@@ -101,6 +145,8 @@ void NameVariants(QueuedKey *keys, int count)
 			keys[i].present = false;
 			continue;
 		}
+		if (keys[i].forced)
+			keys[i].version = experiment->version;
 		text *key_text = DatumGetTextPP(key);
 		keys[i].variant_key =
 			ToUtf8(VARDATA_ANY(key_text), VARSIZE_ANY_EXHDR(key_text), &keys[i].variant_key_len);
@@ -338,7 +384,7 @@ DeliveryResult DeliverBatch(redis::Link *link, int batch_size, DeliveryCounts *c
 	for (int i = 0; i < count; i++)
 		keys[i] = FromEntry(entries[i]);
 	ReadRows(keys, count);
-	NameVariants(keys, count);
+	ApplyCatalog(keys, count);
 	counts->read = count;
 	// Short, with nothing in flight whose rows the read left out: the queue
 	// is drained. Then there is nothing to overlap: the last pipeline's

@@ -1,8 +1,9 @@
--- CREATE EXTENSION exp_assign (the full script sql/exp_assign--0.2.sql) and
--- CREATE EXTENSION exp_assign VERSION '0.1' + ALTER EXTENSION UPDATE (the
--- upgrade script) must give the same catalog. Each path runs in a database
--- of its own; one query describes every object of the extension as sorted
--- lines of text, and the two descriptions are compared line by line.
+-- CREATE EXTENSION exp_assign (the full script sql/exp_assign--0.3.sql),
+-- CREATE EXTENSION exp_assign VERSION '0.1' + ALTER EXTENSION UPDATE (0.1
+-- -> 0.2 -> 0.3) and VERSION '0.2' + UPDATE (0.2 -> 0.3) must give the same
+-- catalog. Each path runs in a database of its own; one query describes
+-- every object of the extension as sorted lines of text, and the
+-- descriptions are compared line by line.
 --
 -- Described: each member of the extension (pg_depend deptype 'e'); each
 -- function of its schema in full (pg_get_functiondef, line by line: arguments, result,
@@ -111,6 +112,7 @@ $describe$ AS describe \gset
 
 CREATE DATABASE exp_assign_catalog_fresh;
 CREATE DATABASE exp_assign_catalog_upgraded;
+CREATE DATABASE exp_assign_catalog_from_0_2;
 
 \c exp_assign_catalog_fresh
 CREATE EXTENSION exp_assign;
@@ -118,12 +120,18 @@ SELECT string_agg(d.line, E'\n' ORDER BY d.line COLLATE "C") AS fresh FROM (:des
 
 \c exp_assign_catalog_upgraded
 CREATE EXTENSION exp_assign VERSION '0.1';
-ALTER EXTENSION exp_assign UPDATE TO '0.2';
+ALTER EXTENSION exp_assign UPDATE;
 SELECT string_agg(d.line, E'\n' ORDER BY d.line COLLATE "C") AS upgraded FROM (:describe) d(line) \gset
+
+\c exp_assign_catalog_from_0_2
+CREATE EXTENSION exp_assign VERSION '0.2';
+ALTER EXTENSION exp_assign UPDATE;
+SELECT string_agg(d.line, E'\n' ORDER BY d.line COLLATE "C") AS from_0_2 FROM (:describe) d(line) \gset
 
 \c contrib_regression
 DROP DATABASE exp_assign_catalog_fresh;
 DROP DATABASE exp_assign_catalog_upgraded;
+DROP DATABASE exp_assign_catalog_from_0_2;
 
 -- What was compared: a count per kind of line, so a description that lost
 -- a kind (or found nothing) shows here.
@@ -132,11 +140,19 @@ SELECT split_part(l, ':', 1) AS kind, count(*)
 SELECT count(*) > 400 AS function_bodies_described
   FROM unnest(string_to_array(:'fresh', E'\n')) l WHERE l LIKE 'function body: %';
 -- Every line that one path has and the other has not: none.
-SELECT 'only in a fresh 0.2' AS side, l AS line
+SELECT 'only in a fresh 0.3' AS side, l AS line
   FROM (SELECT unnest(string_to_array(:'fresh', E'\n')) EXCEPT ALL
         SELECT unnest(string_to_array(:'upgraded', E'\n'))) f(l)
 UNION ALL
-SELECT 'only in 0.1 updated to 0.2', l
+SELECT 'only in 0.1 updated to 0.3', l
   FROM (SELECT unnest(string_to_array(:'upgraded', E'\n')) EXCEPT ALL
+        SELECT unnest(string_to_array(:'fresh', E'\n'))) u(l)
+UNION ALL
+SELECT 'only in a fresh 0.3, not in 0.2 updated', l
+  FROM (SELECT unnest(string_to_array(:'fresh', E'\n')) EXCEPT ALL
+        SELECT unnest(string_to_array(:'from_0_2', E'\n'))) f(l)
+UNION ALL
+SELECT 'only in 0.2 updated to 0.3', l
+  FROM (SELECT unnest(string_to_array(:'from_0_2', E'\n')) EXCEPT ALL
         SELECT unnest(string_to_array(:'fresh', E'\n'))) u(l)
 ORDER BY 1, 2;
