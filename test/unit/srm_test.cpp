@@ -248,6 +248,18 @@ double FourDf(double x)
 	return std::exp(-x / 2) * (1 + x / 2);
 }
 
+// Q(n, x / 2) for df = 2n: exp(-x / 2) times the first n terms of exp(x / 2),
+// all positive, summed in long double.
+double EvenDf(double x, int n)
+{
+	long double term = 1, sum = 1;
+	for (int k = 1; k < n; k++) {
+		term *= static_cast<long double>(x) / 2 / k;
+		sum += term;
+	}
+	return static_cast<double>(std::exp(-static_cast<long double>(x) / 2) * sum);
+}
+
 TEST(ChiSquareSurvival, ClosedForms)
 {
 	// Both sides of the switch from series to continued fraction (x = df + 2),
@@ -261,6 +273,12 @@ TEST(ChiSquareSurvival, ClosedForms)
 		if (x > 1e-6) {  // the sum's 1 absorbs erfc's complement below that
 			EXPECT_NEAR(ChiSquareSurvival(x, 3) / ThreeDf(x), 1.0, 1e-12) << "df 3, x " << x;
 		}
+	}
+	// The widest split, 20 variants, and beyond.
+	for (int n : {5, 10, 20}) {
+		for (double x : {0.1, 5.0, 19.0, 20.0, 21.0, 22.0, 39.9, 40.1, 100.0, 500.0, 1000.0, 1300.0, 1450.0})
+			EXPECT_NEAR(ChiSquareSurvival(x, 2 * n) / EvenDf(x, n), 1.0, 1e-13)
+				<< "df " << 2 * n << ", x " << x;
 	}
 	EXPECT_LT(ChiSquareSurvival(1382, 2), 1e-300);
 	EXPECT_GT(ChiSquareSurvival(1382, 2), 1e-301);
