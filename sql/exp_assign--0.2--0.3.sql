@@ -231,10 +231,11 @@ CREATE TABLE @extschema@.overrides (
     user_id       text COLLATE "C" NOT NULL,
     variant_id    int NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (experiment_id, user_id),
-    -- The variant belongs to the experiment; deleting it (or the
-    -- experiment) deletes its overrides.
-    FOREIGN KEY (experiment_id, variant_id) REFERENCES @extschema@.variants (experiment_id, id) ON DELETE CASCADE
+    -- No foreign key to variants: one would make the seed's
+    -- TRUNCATE assignments, variants, experiments fail. overrides_valid
+    -- checks the variant instead, and the triggers of variants below
+    -- delete a variant's overrides with it.
+    PRIMARY KEY (experiment_id, user_id)
 );
 COMMENT ON TABLE @extschema@.overrides IS
     'QA allowlists: the user gets variant_id in the experiment whatever the rule or a stored assignment says (source ''override''); never written to assignments.';
@@ -246,8 +247,11 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.check_user_id(text, text) IS
     'Raises what the get-or-create functions raise for a NULL (22004), empty (22023) or over-long (22001) user id, naming it by label.';
 
+-- SECURITY DEFINER: locking the variant needs UPDATE on variants, which a
+-- QA role adding overrides need not have (a foreign key check runs as the
+-- owner too).
 CREATE FUNCTION @extschema@.overrides_check() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM @extschema@.check_user_id(NEW.user_id, 'the override''s user_id');
     IF NOT EXISTS (SELECT FROM @extschema@.experiments e WHERE e.id = NEW.experiment_id) THEN
@@ -255,8 +259,10 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation', COLUMN = 'experiment_id', TABLE = 'overrides',
                   SCHEMA = '@extschema@', HINT = 'See SELECT id, key, status FROM exp_assign.experiments.';
     END IF;
-    IF NOT EXISTS (SELECT FROM @extschema@.variants v
-                    WHERE v.experiment_id = NEW.experiment_id AND v.id = NEW.variant_id) THEN
+    -- FOR KEY SHARE: the variant cannot be deleted before this commits.
+    PERFORM FROM @extschema@.variants v WHERE v.experiment_id = NEW.experiment_id AND v.id = NEW.variant_id
+        FOR KEY SHARE;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'experiment % has no variant with id %', NEW.experiment_id, NEW.variant_id
             USING ERRCODE = 'foreign_key_violation', COLUMN = 'variant_id', TABLE = 'overrides',
                   SCHEMA = '@extschema@',
@@ -272,6 +278,29 @@ COMMENT ON FUNCTION @extschema@.overrides_check() IS
 CREATE TRIGGER overrides_valid
     BEFORE INSERT OR UPDATE ON @extschema@.overrides
     FOR EACH ROW EXECUTE FUNCTION @extschema@.overrides_check();
+
+-- SECURITY DEFINER: deleting or truncating variants needs no privilege on
+-- overrides, as an ON DELETE CASCADE would need none.
+CREATE FUNCTION @extschema@.delete_overrides_of_variant() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE @extschema@.overrides;
+        RETURN NULL;
+    END IF;
+    DELETE FROM @extschema@.overrides o WHERE o.experiment_id = OLD.experiment_id AND o.variant_id = OLD.id;
+    RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.delete_overrides_of_variant() IS
+    'Trigger on variants: deleting a variant (or its experiment) deletes its overrides, and TRUNCATE variants truncates overrides.';
+
+CREATE TRIGGER overrides_of_deleted_variant
+    BEFORE DELETE ON @extschema@.variants
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.delete_overrides_of_variant();
+CREATE TRIGGER overrides_of_truncated_variants
+    AFTER TRUNCATE ON @extschema@.variants
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.delete_overrides_of_variant();
 -- The catalog cache knows which experiments have overrides, so calls on
 -- the others never look for one.
 CREATE TRIGGER overrides_catalog_changed

@@ -94,7 +94,8 @@ void WriteVariants(const Facts &f, JsonWriter &w)
 		w.Key("variant_key").String(f.variant_keys[v]);
 		w.Key("allocation_pct").RawNumber(BasisPointsToPercent(e.basis_points[v]));
 		w.Key("bound").Int(e.bounds[v]);
-		w.Key("weight").Int(e.weights[v]);
+		if (e.profile == HashProfile::kUnleash)
+			w.Key("weight").Int(e.weights[v]);
 		w.EndObject();
 	}
 	w.EndArray();

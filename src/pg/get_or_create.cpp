@@ -53,8 +53,12 @@ void MarkPairOverridden(TupleTableSlot *slot, void *arg)
 {
 	auto *r = static_cast<Resolution *>(arg);
 	uint32 i = r->lookup[DatumGetInt32(slot->tts_values[0]) - 1];
+	int32 variant_id = DatumGetInt32(slot->tts_values[1]);
+	// A variant deleted since the catalog was read: its override goes with it.
+	if (VariantKey(*r->experiment[i], variant_id) == Datum(0))
+		return;
 	r->source[i] = Source::kOverride;
-	r->variant_id[i] = DatumGetInt32(slot->tts_values[1]);
+	r->variant_id[i] = variant_id;
 	r->version[i] = r->experiment[i]->version;
 	r->assigned_at[i] = DatumGetTimestampTz(slot->tts_values[2]);
 }

@@ -261,6 +261,7 @@ SELECT is((SELECT doc - ARRAY['bucket', 'hash_input', 'user_id', 'rule_variant_i
              FROM rule_explain ORDER BY g LIMIT 1),
           jsonb_build_object('experiment_id', 810001, 'experiment_key', 'api_rule', 'status', 'active', 'version', 1,
                              'hash_profile', 'mmh3', 'seed', 'rule-seed-2026', 'allocated_pct', 86.84,
+                             'layer', NULL, 'holdout', NULL, 'override', NULL,
                              'variants', (SELECT jsonb_agg(jsonb_build_object('variant_id', id, 'variant_key', key,
                                                                               'allocation_pct', allocation_pct, 'bound', bound)
                                                            ORDER BY id)
