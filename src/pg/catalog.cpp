@@ -126,11 +126,12 @@ void ReadExperiment(HeapTuple tuple, TupleDesc desc, Experiment *e)
 	e->profile_text = datumCopy(SPI_getbinval(tuple, desc, kProfile, &isnull), false, -1);
 	char *profile = TextDatumGetCString(e->profile_text);
 	if (!ParseHashProfile(profile, &e->profile))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("experiment %d uses hash profile \"%s\", which this build of exp_assign does not know",
-						e->id, profile),
-				 errhint("Install the exp_assign version that added the profile.")));
+		ereport(
+			ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg("experiment %d uses hash profile \"%s\", which this build of exp_assign does not know",
+					e->id, profile),
+			 errhint("Install the exp_assign version that added the profile.")));
 	e->key = datumCopy(SPI_getbinval(tuple, desc, kKey, &isnull), false, -1);
 	e->rollout_pct = DatumGetInt32(SPI_getbinval(tuple, desc, kRolloutPct, &isnull));
 	e->has_overrides = DatumGetBool(SPI_getbinval(tuple, desc, kHasOverrides, &isnull));

@@ -116,8 +116,8 @@ void WriteLayerAndHoldout(const Facts &f, JsonWriter &w)
 		w.Key("bucket").Int(f.decision.layer_bucket);
 		w.Key("layer_start").Int(e.layer_start);
 		w.Key("layer_end").Int(e.layer_end);
-		w.Key("in_range").Bool(f.decision.layer_bucket >= rule.layer_start &&
-							   f.decision.layer_bucket < rule.layer_end);
+		w.Key("in_range")
+			.Bool(f.decision.layer_bucket >= rule.layer_start && f.decision.layer_bucket < rule.layer_end);
 		w.EndObject();
 	} else {
 		w.Null();
@@ -183,8 +183,8 @@ void WriteDecision(const Facts &f, JsonWriter &w)
 	} else if (unleash) {
 		decision = "new";
 		reason = "rollout value " + std::to_string(d.bucket / 100 + 1) + " is within rollout_pct " +
-				 std::to_string(e.rollout_pct) + "; the weights choose variant \"" + f.variant_keys[d.choice] +
-				 "\"";
+				 std::to_string(e.rollout_pct) + "; the weights choose variant \"" +
+				 f.variant_keys[d.choice] + "\"";
 	} else {
 		decision = "new";
 		int64 low = d.choice > 0 ? e.bounds[d.choice - 1] : 0;
