@@ -86,6 +86,7 @@ PROFILE_VECTORS ?= $(abspath $(srcdir)/test/unit/vectors)
 .PHONY: bench
 bench:
 	bench/run
+	bench/design
 
 # The Redis push worker: drain rate against a bare pipelined SETEX loop,
 # commit-to-visible latency, and the queue's cost on the hot path.
