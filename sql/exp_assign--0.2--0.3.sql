@@ -619,14 +619,15 @@ BEGIN
             USING ERRCODE = 'check_violation',
             HINT = 'Allocations are shares of all traffic: lower them so they sum to at most 100.';
     END IF;
+    -- Grouped by ids first, named after: the million-row part is one scan,
+    -- one call per row and a small hash aggregate.
     RETURN QUERY
-    SELECT fv.key, keys[c.choice], count(*)
-      FROM (SELECT a.variant_id,
-                   @extschema@.rule_choice(a.user_id, exp.seed, exp.hash_profile, exp.rollout_pct,
-                                           coalesce(allocation, '{}')) AS choice
-              FROM @extschema@.assignments a WHERE a.experiment_id = exp_assign_preview.experiment_id) c
+    SELECT fv.key, keys[c.choice], c.users
+      FROM (SELECT a.variant_id, @extschema@.rule_choice(a.user_id, exp.seed, exp.hash_profile, exp.rollout_pct,
+                                                         coalesce(allocation, '{}')) AS choice, count(*) AS users
+              FROM @extschema@.assignments a WHERE a.experiment_id = exp_assign_preview.experiment_id
+             GROUP BY 1, 2) c
       JOIN @extschema@.variants fv ON fv.id = c.variant_id
-     GROUP BY fv.key, c.choice
      ORDER BY fv.key, c.choice NULLS LAST;
 END
 $$;
