@@ -317,6 +317,30 @@ CREATE TRIGGER overrides_queue_updated
 CREATE TRIGGER overrides_queue_deleted
     AFTER DELETE ON @extschema@.overrides REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.queue_changed_keys();
+-- The Redis value of an override carries the experiment's version and
+-- holds only while the experiment is not stopped: restart and stop queue
+-- the keys of the experiment's overrides so Redis follows.
+CREATE FUNCTION @extschema@.queue_override_keys(p_experiment_id int) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT @extschema@.queue_keys(array_agg(o.experiment_id), array_agg(o.user_id))
+      FROM @extschema@.overrides o WHERE o.experiment_id = p_experiment_id
+    HAVING count(*) > 0;
+$$;
+COMMENT ON FUNCTION @extschema@.queue_override_keys(int) IS
+    'Queues the Redis keys of the experiment''s overrides (after exp_assign_restart, or when it stops).';
+CREATE FUNCTION @extschema@.queue_overrides_of_stopped() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM @extschema@.queue_override_keys(NEW.id);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.queue_overrides_of_stopped() IS
+    'Trigger: when an experiment stops, queues the Redis keys of its overrides, which no longer apply.';
+CREATE TRIGGER experiments_stopped_overrides
+    AFTER UPDATE OF status ON @extschema@.experiments
+    FOR EACH ROW WHEN (NEW.status = 'stopped' AND OLD.status IS DISTINCT FROM 'stopped')
+    EXECUTE FUNCTION @extschema@.queue_overrides_of_stopped();
 
 -- ---------------------------------------------------------------------------
 -- History: assignments moved away by exp_assign_restart and
@@ -416,7 +440,6 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     old_seed text;
     moved bigint;
-    forced record;
 BEGIN
     IF experiment_id IS NULL OR new_seed IS NULL THEN
         RAISE EXCEPTION '% must not be NULL', CASE WHEN experiment_id IS NULL THEN 'experiment_id' ELSE 'new_seed' END
@@ -450,11 +473,7 @@ BEGIN
     SELECT g.experiment_id, g.user_id, g.variant_id, g.version, g.assigned_at, 'restart' FROM gone g;
     GET DIAGNOSTICS moved = ROW_COUNT;
     -- Overrides stay; their Redis values carry the new version.
-    SELECT array_agg(o.experiment_id) AS e, array_agg(o.user_id) AS u INTO forced
-      FROM @extschema@.overrides o WHERE o.experiment_id = exp_assign_restart.experiment_id;
-    IF forced.e IS NOT NULL THEN
-        PERFORM @extschema@.queue_keys(forced.e, forced.u);
-    END IF;
+    PERFORM @extschema@.queue_override_keys(exp_assign_restart.experiment_id);
     RETURN moved;
 END
 $$;

@@ -232,20 +232,24 @@ Catalog QueryCatalog(const int32 *ids, int count, Snapshot snapshot, MemoryConte
 
 }  // namespace
 
+Catalog LoadCatalogInSnapshot(const int32 *ids, int count)
+{
+	if (count == 0)
+		return Catalog{0, nullptr};
+	// Only this path reads ids: once each, the query's array kept small.
+	int32 *distinct = AllocArray<int32>(count);
+	memcpy(distinct, ids, sizeof(int32) * count);
+	std::sort(distinct, distinct + count);
+	int n = static_cast<int>(std::unique(distinct, distinct + count) - distinct);
+	return QueryCatalog(distinct, n, nullptr, CurrentMemoryContext);
+}
+
 Catalog LoadCatalog(const int32 *ids, int count)
 {
 	// The cache needs the latest snapshot, which only READ COMMITTED may
 	// use and parallel mode may not take.
-	if (XactIsoLevel != XACT_READ_COMMITTED || IsInParallelMode()) {
-		if (count == 0)
-			return Catalog{0, nullptr};
-		// Only this path reads ids: once each, the query's array kept small.
-		int32 *distinct = AllocArray<int32>(count);
-		memcpy(distinct, ids, sizeof(int32) * count);
-		std::sort(distinct, distinct + count);
-		int n = static_cast<int>(std::unique(distinct, distinct + count) - distinct);
-		return QueryCatalog(distinct, n, nullptr, CurrentMemoryContext);
-	}
+	if (XactIsoLevel != XACT_READ_COMMITTED || IsInParallelMode())
+		return LoadCatalogInSnapshot(ids, count);
 	if (cache_valid)
 		return cached_catalog;
 

@@ -56,6 +56,12 @@ struct Catalog {
 // the requested ids in the transaction's snapshot instead.
 Catalog LoadCatalog(const int32 *ids, int count);
 
+// The experiments among ids as the current snapshot sees them, never the
+// cache. For the push worker: a committing backend sends its invalidation
+// only after its rows became visible (and after the commit woke the
+// worker), so the cache may still predate the very change being delivered.
+Catalog LoadCatalogInSnapshot(const int32 *ids, int count);
+
 // Registers the invalidation callback; from _PG_init.
 void InstallCatalogInvalidation();
 

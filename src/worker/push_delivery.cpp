@@ -109,7 +109,8 @@ void ReadOverrides(QueuedKey *keys, int count, const Catalog &catalog)
 	int n = 0;
 	for (int i = 0; i < count; i++) {
 		const Experiment *experiment = catalog.Find(keys[i].experiment_id);
-		if (experiment == nullptr || !experiment->has_overrides)
+		// As in get-or-create: a stopped experiment's overrides no longer apply.
+		if (experiment == nullptr || !experiment->has_overrides || experiment->status == Status::kStopped)
 			continue;
 		indices[n] = static_cast<uint32>(i);
 		ids[n] = keys[i].experiment_id;
@@ -123,18 +124,17 @@ void ReadOverrides(QueuedKey *keys, int count, const Catalog &catalog)
 	RunPlanStreaming(SqlPlan::kFindOverrides, params, 2, true, FillForcedKey, &forced);
 }
 
-// Applies overrides and fills in variant_key from the catalog the
-// get-or-create functions use (under READ COMMITTED a per-backend cache,
-// reloaded after any change). A variant missing from it was deleted after
-// this chunk's snapshot, which its foreign key allows only once the
-// assignment (or override) is gone: the key is then deleted, and the row's
-// own DEL is queued behind this chunk anyway.
+// Applies overrides and fills in variant_key from the catalog as the
+// chunk's snapshot sees it (LoadCatalogInSnapshot says why not the
+// cache). Rows and variants are read in one snapshot, where a row's
+// variant exists (a foreign key for assignments, a trigger for overrides);
+// a key whose variant is missing anyway is deleted, not left stale.
 void ApplyCatalog(QueuedKey *keys, int count)
 {
 	int32 *ids = AllocArray<int32>(count);
 	for (int i = 0; i < count; i++)
 		ids[i] = keys[i].experiment_id;
-	Catalog catalog = LoadCatalog(ids, count);
+	Catalog catalog = LoadCatalogInSnapshot(ids, count);
 	ReadOverrides(keys, count, catalog);
 	for (int i = 0; i < count; i++) {
 		if (!keys[i].present)

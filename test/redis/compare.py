@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compares Redis with the assignments table, byte for byte.
 
-For every assignment selected by --where, the key <prefix>:<experiment>:<user>
+For every assignment (or override, which wins over it) selected by --where, the key <prefix>:<experiment>:<user>
 (--layout cluster: <prefix>:{<user>}:<experiment>) must hold exactly the JSON value of DESIGN.md section 5 with a TTL in
 (ttl - slack, ttl]; with --absent, none of the selected keys may exist.
 Prints one line "checked=N missing=N wrong_value=N wrong_ttl=N present=N"
@@ -19,14 +19,29 @@ import psycopg
 import redis
 import redis.cluster
 
+# What each key must hold: the override of the pair while its experiment is
+# not stopped (version the experiment's, assigned_at the override's
+# created_at), else the stored row. "a" is that resolved set.
 EXPECTED = """
+WITH a AS (
+    SELECT coalesce(o.experiment_id, s.experiment_id) AS experiment_id,
+           coalesce(o.user_id, s.user_id) AS user_id,
+           coalesce(o.variant_id, s.variant_id) AS variant_id,
+           CASE WHEN o.user_id IS NULL THEN s.version ELSE o.experiment_version END AS version,
+           CASE WHEN o.user_id IS NULL THEN s.assigned_at ELSE o.created_at END AS assigned_at,
+           o.user_id IS NOT NULL AS forced
+      FROM exp_assign.assignments s
+      FULL JOIN (SELECT o.*, e.version AS experiment_version
+                   FROM exp_assign.overrides o
+                   JOIN exp_assign.experiments e ON e.id = o.experiment_id AND e.status <> 'stopped') o
+        ON o.experiment_id = s.experiment_id AND o.user_id = s.user_id)
 SELECT a.experiment_id, convert_to(a.user_id, 'UTF8'),
        convert_to(format('{"variant_id":%s,"variant_key":%s,"version":%s,"assigned_at":"%s"}',
               a.variant_id, to_json(v.key)::text, a.version,
               CASE WHEN isfinite(a.assigned_at)
                    THEN to_char(a.assigned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                    ELSE a.assigned_at::text END), 'UTF8')
-  FROM exp_assign.assignments a
+  FROM a
   JOIN exp_assign.variants v ON v.experiment_id = a.experiment_id AND v.id = a.variant_id
  WHERE {where}
  ORDER BY 1, 2
@@ -47,7 +62,7 @@ def main():
     parser.add_argument("--layout", choices=("plain", "cluster"), default="plain")
     parser.add_argument("--cluster", action="store_true",
                         help="--redis-port is a node of a Redis Cluster: read each key from its slot's node")
-    parser.add_argument("--where", default="true", help="SQL condition on a (assignments)")
+    parser.add_argument("--where", default="true", help="SQL condition on a (assignments with overrides applied; a.forced)")
     parser.add_argument("--ttl", type=int, default=604800)
     parser.add_argument("--slack", type=int, default=600, help="seconds a TTL may have run down")
     parser.add_argument("--absent", metavar="QUERY",
