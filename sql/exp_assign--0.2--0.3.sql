@@ -568,12 +568,20 @@ COMMENT ON FUNCTION @extschema@.exp_assign_srm(int) IS
 -- The variant (1-based, in ascending id) a user gets from allocation alone
 -- under the experiment's profile: basis points ('mmh3', 'optimizely') or
 -- the rollout and weights ('unleash'); NULL when not enrolled.
-CREATE FUNCTION @extschema@.rule_choice(user_id text, seed text, hash_profile text, rollout_pct int,
-                                        allocation int[]) RETURNS int
-AS 'MODULE_PATHNAME', 'exp_assign_rule_choice'
+CREATE FUNCTION @extschema@.preview_counts_add(state bigint[], user_id text, variant_id int, seed text,
+                                               hash_profile text, rollout_pct int, allocation int[], variant_ids int[])
+RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'exp_assign_preview_counts_add'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.preview_counts_merge(a bigint[], b bigint[]) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'exp_assign_preview_counts_merge'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.rule_choice(text, text, text, int, int[]) IS
-    'The 1-based position of the variant the profile''s rule picks for user_id from allocation (basis points per variant, or unleash weights), NULL when not enrolled; no stickiness, layer or holdout.';
+CREATE AGGREGATE @extschema@.preview_counts(user_id text, variant_id int, seed text, hash_profile text,
+                                            rollout_pct int, allocation int[], variant_ids int[]) (
+    SFUNC = @extschema@.preview_counts_add, STYPE = bigint[],
+    COMBINEFUNC = @extschema@.preview_counts_merge, PARALLEL = SAFE);
+COMMENT ON AGGREGATE @extschema@.preview_counts(text, int, text, text, int, int[], int[]) IS
+    'n x (n + 1) counts, row-major: stored users of each variant (variant_ids, ascending) by the variant the profile''s rule picks from allocation (basis points, or unleash weights), the last column not enrolled; no stickiness, layer or holdout. One ungrouped aggregate, so exp_assign_preview runs in parallel.';
 
 CREATE FUNCTION @extschema@.exp_assign_preview(experiment_id int, new_allocations jsonb)
 RETURNS TABLE (from_variant_key text, to_variant_key text, users bigint)
@@ -586,6 +594,7 @@ DECLARE
     keys text[];
     allocation int[];
     total numeric;
+    n int;
 BEGIN
     IF experiment_id IS NULL OR new_allocations IS NULL THEN
         RAISE EXCEPTION '% must not be NULL', CASE WHEN experiment_id IS NULL THEN 'experiment_id' ELSE 'new_allocations' END
@@ -638,16 +647,18 @@ BEGIN
             USING ERRCODE = 'check_violation',
             HINT = 'Allocations are shares of all traffic: lower them so they sum to at most 100.';
     END IF;
-    -- Grouped by ids first, named after: the million-row part is one scan,
-    -- one call per row and a small hash aggregate.
+    -- The million-row part is one (parallel) scan and one aggregate call per
+    -- row that applies the rule and counts: grouped by (variant, choice) in
+    -- SQL the planner expects a group per user and aggregates serially.
+    n := coalesce(cardinality(ids), 0);
     RETURN QUERY
-    SELECT fv.key, keys[c.choice], c.users
-      FROM (SELECT a.variant_id, @extschema@.rule_choice(a.user_id, exp.seed, exp.hash_profile, exp.rollout_pct,
-                                                         coalesce(allocation, '{}')) AS choice, count(*) AS users
-              FROM @extschema@.assignments a WHERE a.experiment_id = exp_assign_preview.experiment_id
-             GROUP BY 1, 2) c
-      JOIN @extschema@.variants fv ON fv.id = c.variant_id
-     ORDER BY fv.key, c.choice NULLS LAST;
+    SELECT keys[(h.i - 1) / (n + 1) + 1], keys[(h.i - 1) % (n + 1) + 1], h.users
+      FROM unnest((SELECT @extschema@.preview_counts(a.user_id, a.variant_id, exp.seed, exp.hash_profile, exp.rollout_pct,
+                                                     coalesce(allocation, '{}'), coalesce(ids, '{}'))
+                     FROM @extschema@.assignments a
+                    WHERE a.experiment_id = exp_assign_preview.experiment_id)) WITH ORDINALITY h(users, i)
+     WHERE h.users > 0
+     ORDER BY 1, (h.i - 1) % (n + 1);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.exp_assign_preview(int, jsonb) IS

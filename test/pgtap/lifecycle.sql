@@ -4,7 +4,7 @@
 \ir preamble.psql
 
 BEGIN;
-SELECT plan(56);
+SELECT plan(58);
 
 INSERT INTO exp_assign.experiments (id, key, seed) VALUES (890001, 'life', 'life-seed'), (890002, 'life_to', 'to-seed'),
                                                            (890003, 'life_other', 'other-seed');
@@ -111,6 +111,37 @@ SELECT is((SELECT sum(users)::int FROM exp_assign.exp_assign_preview(890002, '{}
           (SELECT count(*)::int FROM stored_before a
             WHERE a.variant_id = CASE WHEN exp_assign.exp_assign_bucket(a.user_id, 'to-seed') < 5000 THEN 8900021 ELSE 8900022 END),
           'preview of the current allocation: those whose stored variant is the rule''s stay');
+-- The same preview when the planner splits the scan over parallel workers:
+-- their partial counts merge to the serial result.
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+    line text;
+    plan text := '';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN ' || query LOOP
+        plan := plan || line || E'\n';
+    END LOOP;
+    RETURN plan;
+END
+$f$;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL cpu_tuple_cost = 10;  -- a scan dear enough to split,
+SET LOCAL parallel_tuple_cost = 50;  -- and its rows too dear to gather
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL min_parallel_index_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT matches(pg_temp.plan_of($$SELECT exp_assign.preview_counts(a.user_id, a.variant_id, 'to-seed', 'mmh3', 100,
+                                                                   '{2000,7000}', '{8900021,8900022}')
+                                   FROM exp_assign.assignments a WHERE a.experiment_id = 890002$$),
+               'Partial Aggregate', 'preview counts in parallel workers when the planner splits the scan');
+SELECT set_eq($$SELECT * FROM exp_assign.exp_assign_preview(890002, '{"control": 20, "treatment": 70}')$$,
+              $$SELECT * FROM preview$$, 'preview in parallel workers gives the serial counts');
+RESET parallel_setup_cost;
+RESET cpu_tuple_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET min_parallel_index_scan_size;
+RESET max_parallel_workers_per_gather;
 
 -- SRM on a small table of counts: one row per variant, the test's columns alike on every row.
 CREATE TEMP TABLE srm AS SELECT * FROM exp_assign.exp_assign_srm(890002);

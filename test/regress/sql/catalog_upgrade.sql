@@ -48,6 +48,14 @@ UNION ALL
 SELECT 'function body: ' || p.oid::regprocedure::text || ' ' || lpad(l.n::text, 4, '0') || ' ' || l.line
   FROM pg_catalog.pg_proc p, ext,
        unnest(string_to_array(pg_catalog.pg_get_functiondef(p.oid), E'\n')) WITH ORDINALITY l(line, n)
+ WHERE p.pronamespace = ext.extnamespace AND p.prokind <> 'a'
+UNION ALL
+-- Aggregates have no definition to print: their parts instead.
+SELECT 'aggregate: ' || a.aggfnoid::regprocedure::text || ' sfunc=' || a.aggtransfn::regprocedure::text
+       || ' stype=' || a.aggtranstype::regtype::text || ' combine=' || a.aggcombinefn::regproc::text
+       || ' final=' || a.aggfinalfn::regproc::text || ' init=' || coalesce(a.agginitval, '-')
+       || ' parallel=' || p.proparallel::text
+  FROM pg_catalog.pg_aggregate a JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid, ext
  WHERE p.pronamespace = ext.extnamespace
 UNION ALL
 SELECT 'relation: ' || r.relname || ' kind=' || r.relkind::text || ' persistence=' || r.relpersistence::text
