@@ -104,7 +104,8 @@ $$;
 -- clock_timestamp() readings; rows are consumed with count().
 --
 --   p_impl   exp_assign | seed | floor (bare INSERT) | lookup (bare indexed
---            lookup of the floor twin's rows) | copy (COPY FROM p_file)
+--            lookup of the floor twin's rows) | copy (COPY FROM p_file) |
+--            import | import_reject (exp_assign_import from a table, 1 % bad)
 --   p_kind   cohort (p_ns[1] x users) | matrix (users x p_ns, user-major)
 --   p_ns     logical experiments; users are p_prefix || 1 .. p_size
 --
@@ -115,9 +116,12 @@ CREATE FUNCTION bench.timed(p_impl text, p_kind text, p_ns int[], p_prefix text,
 RETURNS TABLE (ms float8, nrows bigint, input_bytes int)
 LANGUAGE plpgsql AS $$
 DECLARE
-    -- import writes into the copy twin, other users ('I' before the prefix).
-    twin   text := CASE p_impl WHEN 'lookup' THEN 'floor' WHEN 'import' THEN 'copy' ELSE p_impl END;
-    users  text[] := bench.users(CASE p_impl WHEN 'import' THEN 'I' ELSE '' END || p_prefix, p_size);
+    -- The imports write into the copy twin, other users ('I' or 'R' before
+    -- the prefix).
+    twin   text := CASE p_impl WHEN 'lookup' THEN 'floor' WHEN 'import' THEN 'copy' WHEN 'import_reject' THEN 'copy'
+                               ELSE p_impl END;
+    users  text[] := bench.users(CASE p_impl WHEN 'import' THEN 'I' WHEN 'import_reject' THEN 'R' ELSE '' END || p_prefix,
+                                 p_size);
     eids   int[];
     eid    int;
     pe     int[];     -- pairs: experiment ids
@@ -157,13 +161,20 @@ BEGIN
                        '        FROM unnest(bench.users(%L, %s)) u, bench.twins t'
                        '       WHERE t.impl = %L AND t.n = %s) TO %L',
                        eid, p_prefix, p_size, 'copy', p_ns[1], p_file);
-    ELSIF p_impl = 'import' THEN
+    ELSIF p_impl IN ('import', 'import_reject') THEN
         -- The other system's rows, by variant key, loaded before the clock
-        -- starts (a migration would COPY them in).
+        -- starts (a migration would COPY them in). For import_reject every
+        -- 100th row is bad, in turn an unknown variant, an empty user id, a
+        -- NULL variant and an unknown experiment (issue #12 item 3).
         DROP TABLE IF EXISTS bench.import_rows;
         CREATE UNLOGGED TABLE bench.import_rows AS
-        SELECT eid AS experiment_id, u AS user_id, v.key AS variant
-          FROM unnest(users) u JOIN exp_assign.variants v ON v.id = bench.rule_variant(t, u);
+        SELECT CASE WHEN bad AND i / 100 % 4 = 3 THEN -eid ELSE eid END AS experiment_id,
+               CASE WHEN bad AND i / 100 % 4 = 1 THEN '' ELSE u END AS user_id,
+               CASE WHEN bad AND i / 100 % 4 = 0 THEN 'nope' WHEN bad AND i / 100 % 4 = 2 THEN NULL
+                    ELSE v.key END AS variant
+          FROM unnest(users) WITH ORDINALITY AS x(u, i)
+          JOIN exp_assign.variants v ON v.id = bench.rule_variant(t, u)
+          CROSS JOIN LATERAL (SELECT p_impl = 'import_reject' AND x.i % 100 = 0 AS bad) b;
         ANALYZE bench.import_rows;
     ELSIF p_impl = 'lookup' THEN
         -- A nested loop of primary-key index scans, one per pair: keep the
@@ -199,6 +210,9 @@ BEGIN
     ELSIF p_impl = 'import' THEN
         SELECT i.imported INTO nrows
           FROM exp_assign.exp_assign_import('SELECT experiment_id, user_id, variant FROM bench.import_rows') i;
+    ELSIF p_impl = 'import_reject' THEN
+        SELECT i.imported INTO nrows
+          FROM exp_assign.exp_assign_import('SELECT experiment_id, user_id, variant FROM bench.import_rows', 'reject') i;
     ELSE
         RAISE EXCEPTION 'unknown implementation %', p_impl;
     END IF;

@@ -508,11 +508,15 @@ BEGIN
     total := total + n;
     DELETE FROM @extschema@.assignment_history h WHERE h.user_id = ANY (user_ids);
     GET DIAGNOSTICS n = ROW_COUNT;
+    total := total + n;
+    -- Created further down this script; resolved when the function runs.
+    DELETE FROM @extschema@.import_rejects r WHERE r.user_id = ANY (user_ids);
+    GET DIAGNOSTICS n = ROW_COUNT;
     RETURN total + n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.exp_assign_forget(text[]) IS
-    'Erasure: deletes every row of these users from assignments, overrides and assignment_history, and their Redis keys through the push queue; returns the number of rows deleted.';
+    'Erasure: deletes every row of these users from assignments, overrides, assignment_history and import_rejects, and their Redis keys through the push queue; returns the number of rows deleted.';
 
 -- ---------------------------------------------------------------------------
 -- Analysis: sample ratio mismatch and the impact of a new allocation.
@@ -687,3 +691,159 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.experiment_design(int[]) IS
     'For the catalog cache: the layer and holdout (key, seed, held-out basis points) of the experiments among ids (NULL: all) that have one, and whether each has overrides.';
+
+-- ---------------------------------------------------------------------------
+-- Imports that keep the bad rows aside (on_error 'reject', issue #12 item 3).
+-- ---------------------------------------------------------------------------
+
+CREATE SEQUENCE @extschema@.import_id_seq;
+COMMENT ON SEQUENCE @extschema@.import_id_seq IS
+    'Numbers each import with on_error ''reject'' (import_rejects.import_id); currval() gives the session''s last.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.import_id_seq', '');
+
+CREATE TABLE @extschema@.import_rejects (
+    import_id     bigint NOT NULL,
+    row_number    bigint NOT NULL,
+    experiment_id int,
+    user_id       text,
+    variant       text,
+    assigned_at   timestamptz,
+    reason        text NOT NULL,
+    at            timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (import_id, row_number)
+);
+-- Erasure finds a user's rows by user id alone.
+CREATE INDEX import_rejects_user_id ON @extschema@.import_rejects (user_id);
+COMMENT ON TABLE @extschema@.import_rejects IS
+    'The rows an import with on_error ''reject'' left out, as the query gave them (row_number: its position in the query''s result), with the reason.';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.import_rejects', '');
+
+CREATE FUNCTION @extschema@._import_check_on_error(on_error text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF on_error IS NULL THEN
+        RAISE EXCEPTION 'on_error must not be NULL' USING ERRCODE = '22004',
+            HINT = 'Pass ''stop'' (the default: any bad row fails the call) or ''reject'' (bad rows go to exp_assign.import_rejects).';
+    ELSIF on_error NOT IN ('stop', 'reject') THEN
+        RAISE EXCEPTION 'on_error must be ''stop'' or ''reject'', not %', quote_literal(on_error) USING ERRCODE = '22023',
+            HINT = 'Pass ''stop'' (the default: any bad row fails the call) or ''reject'' (bad rows go to exp_assign.import_rejects).';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._import_check_on_error(text) IS
+    'Raises 22004 or 22023 unless on_error is ''stop'' or ''reject''.';
+
+-- Step 3 with on_error 'reject': the rows step 3 would raise on, and then
+-- every row of a pair given two different variants (step 4's error), move
+-- from the scratch table to import_rejects, each with what is wrong with it.
+CREATE FUNCTION @extschema@._import_reject(import_id bigint, by_id boolean) RETURNS bigint
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    max_len int := coalesce((SELECT s.setting::int FROM pg_catalog.pg_settings s
+                              WHERE s.name = 'exp_assign.max_user_id_bytes'), 1000);
+    bad_rows bigint;
+    bad_pairs bigint;
+BEGIN
+    WITH bad AS (
+        DELETE FROM pg_temp.exp_assign_import_rows t
+         WHERE t.experiment_id IS NULL OR t.user_id IS NULL OR t.variant IS NULL
+            OR octet_length(t.user_id) = 0 OR octet_length(t.user_id) > max_len
+            OR NOT t.experiment_known OR t.variant_id IS NULL
+        RETURNING t.*)
+    INSERT INTO @extschema@.import_rejects (import_id, row_number, experiment_id, user_id, variant, assigned_at, reason)
+    SELECT _import_reject.import_id, b.exp_assign_row, b.experiment_id, b.user_id, b.variant, b.assigned_at,
+           CASE WHEN b.experiment_id IS NULL THEN 'experiment_id is NULL'
+                WHEN b.user_id IS NULL THEN 'user_id is NULL'
+                WHEN b.variant IS NULL THEN 'variant is NULL'
+                WHEN octet_length(b.user_id) = 0 THEN 'user_id is empty'
+                WHEN octet_length(b.user_id) > max_len
+                    THEN format('user_id is %s bytes long, over exp_assign.max_user_id_bytes (%s)',
+                                octet_length(b.user_id), max_len)
+                WHEN NOT b.experiment_known THEN format('experiment %s does not exist', b.experiment_id)
+                ELSE format('experiment %s has no variant %s', b.experiment_id,
+                            CASE WHEN by_id THEN 'with id ' || b.variant ELSE quote_literal(b.variant) END)
+           END
+      FROM bad b;
+    GET DIAGNOSTICS bad_rows = ROW_COUNT;
+    WITH split AS (
+        SELECT t.experiment_id, t.user_id, min(t.exp_assign_row) AS first_row,
+               string_agg(DISTINCT quote_literal(t.variant), ', ') AS variants
+          FROM pg_temp.exp_assign_import_rows t
+         GROUP BY t.experiment_id, t.user_id
+        HAVING min(t.variant_id) <> max(t.variant_id)),
+    bad AS (
+        DELETE FROM pg_temp.exp_assign_import_rows t USING split s
+         WHERE t.experiment_id = s.experiment_id AND t.user_id = s.user_id
+        RETURNING t.*, s.first_row, s.variants)
+    INSERT INTO @extschema@.import_rejects (import_id, row_number, experiment_id, user_id, variant, assigned_at, reason)
+    SELECT _import_reject.import_id, b.exp_assign_row, b.experiment_id, b.user_id, b.variant, b.assigned_at,
+           format('the input gives this user variants %s in experiment %s (first at row %s): keep one row',
+                  b.variants, b.experiment_id, b.first_row)
+      FROM bad b;
+    GET DIAGNOSTICS bad_pairs = ROW_COUNT;
+    RETURN bad_rows + bad_pairs;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._import_reject(bigint, boolean) IS
+    'Step 3 of exp_assign_import with on_error ''reject'': moves the bad rows (NULL, empty or over-long user id, unknown experiment or variant, a pair given two variants) from the scratch table to import_rejects under import_id; returns how many.';
+
+-- Steps 1 to 3 of the import: the rows loaded and checked, or the bad ones
+-- set aside; returns the rows loaded and the rows rejected.
+CREATE FUNCTION @extschema@._import_prepare(query text, on_error text,
+                                            OUT nrows bigint, OUT import_id bigint, OUT rejected bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    shape record;
+BEGIN
+    PERFORM @extschema@._import_check_on_error(on_error);
+    shape := @extschema@._import_columns(query);
+    nrows := @extschema@._import_load(query, shape.aliases, shape.by_id);
+    rejected := 0;
+    IF on_error = 'reject' THEN
+        import_id := nextval('@extschema@.import_id_seq');
+        rejected := @extschema@._import_reject(import_id, shape.by_id);
+        IF rejected > 0 THEN
+            RAISE NOTICE 'import %: % of % rows rejected', import_id, rejected, nrows
+                USING HINT = format('See SELECT row_number, reason FROM exp_assign.import_rejects WHERE import_id = %s ORDER BY 1;',
+                                    import_id);
+        END IF;
+    ELSE
+        PERFORM @extschema@._import_check_rows(shape.by_id);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@._import_prepare(text, text) IS
+    'Steps 1 to 3 of exp_assign_import: the query''s shape, its rows in the scratch table, then the check (on_error ''stop'') or the rejects (''reject''); returns rows loaded, the import id (''reject'') and rows rejected.';
+
+DROP FUNCTION @extschema@.exp_assign_import(text);
+CREATE FUNCTION @extschema@.exp_assign_import(query text, on_error text DEFAULT 'stop')
+RETURNS TABLE (imported bigint, unchanged bigint, conflicts bigint, rejected bigint)
+-- No SET search_path: the caller's query runs with the caller's.
+LANGUAGE plpgsql AS $$
+DECLARE
+    prepared record;
+    pairs bigint;
+    work_mem_before constant text := current_setting('work_mem');
+BEGIN
+    -- A million rows are sorted and grouped: in memory, not in temp files,
+    -- for this call only (restored at the end; an error ends the
+    -- transaction, which restores it too). Set here, not in a step: a
+    -- step's SET search_path would undo it when the step returns.
+    IF pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB') THEN
+        PERFORM set_config('work_mem', '256MB', true);
+    END IF;
+    prepared := @extschema@._import_prepare(query, on_error);
+    pairs := @extschema@._import_check_pairs();
+    imported := @extschema@._import_insert(prepared.nrows);
+    conflicts := 0;
+    IF imported < pairs THEN
+        conflicts := @extschema@._import_mark_conflicts();
+    END IF;
+    unchanged := pairs - imported - conflicts;
+    rejected := prepared.rejected;
+    PERFORM set_config('work_mem', work_mem_before, true);
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.exp_assign_import(text, text) IS
+    'Imports the rows a query returns, (experiment_id, user_id, variant key or id [, assigned_at]); on_error ''stop'' (default): all rows are checked before any is written; ''reject'': bad rows go to import_rejects and the others are imported. Stored rows win, and count as conflicts (conflict_count + 1) where their variant differs. Returns imported, unchanged, conflicting and rejected counts.';

@@ -28,10 +28,11 @@ PUBLISHED = {"page": 15.0, "cohort": 35.0, "matrix": 80.0}   # the seed's own ta
 LARGE = set()   # sizes of the large cohort: the cohorts measured against COPY too
 IMPL_LABEL = {
     "exp_assign": "exp_assign", "seed": "seed CTE", "floor": "bare INSERT", "lookup": "bare lookup",
-    "copy": "COPY", "import": "exp_assign_import", "select1": "SELECT 1", "insert1": "1-row INSERT",
+    "copy": "COPY", "import": "exp_assign_import", "import_reject": "exp_assign_import 'reject'",
+    "select1": "SELECT 1", "insert1": "1-row INSERT",
     "result": "the result alone",
 }
-ORDER = ["exp_assign", "seed", "floor", "copy", "import", "lookup", "result", "insert1", "select1"]
+ORDER = ["exp_assign", "seed", "floor", "copy", "import", "import_reject", "lookup", "result", "insert1", "select1"]
 
 
 def scenario_label(scenario, size):
@@ -130,6 +131,11 @@ def comparisons(key, impls):
                 # DESIGN section 1's "COPY-speed import": the same rows from a table.
                 vals = per_rep(impls["import"], impls["copy"], lambda a, b: a[0] / b[0])
                 out.append(("exp_assign_import / COPY (time)", vals, "", None, None))
+            if "import_reject" in impls and "copy" in impls:
+                # Issue #12 item 3: the same rows, 1 % of them bad, through on_error 'reject'.
+                vals = per_rep(impls["import_reject"], impls["copy"], lambda a, b: a[0] / b[0])
+                out.append(("exp_assign_import 'reject', 1 % bad / COPY (time)", vals, "<= 1.5",
+                            (lambda m: m <= 1.5), None))
         else:
             time_ratio("floor", "exp_assign / bare 10-row INSERT (time)", "", None, "ratios")
             time_ratio("insert1", "exp_assign / 1-row INSERT (time: the commit)", "", None, None)

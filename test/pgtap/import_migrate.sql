@@ -32,7 +32,7 @@ INSERT INTO legacy VALUES
 -- Import.
 -- ---------------------------------------------------------------------------
 SELECT results_eq($$SELECT * FROM exp_assign.exp_assign_import('SELECT * FROM legacy')$$,
-                  $$VALUES (4::bigint, 0::bigint, 0::bigint)$$,
+                  $$VALUES (4::bigint, 0::bigint, 0::bigint, 0::bigint)$$,
                   'four distinct pairs imported (a repeated row counts once)');
 SELECT results_eq(
     $$SELECT experiment_id, user_id COLLATE "default", variant_id, version, assigned_at, conflict_count
@@ -44,14 +44,14 @@ SELECT results_eq(
 SELECT is((SELECT assigned_at FROM exp_assign.assignments WHERE user_id = 'im_b'), now(),
           'a NULL assigned_at becomes now()');
 SELECT results_eq($$SELECT * FROM exp_assign.exp_assign_import('SELECT * FROM legacy')$$,
-                  $$VALUES (0::bigint, 4::bigint, 0::bigint)$$,
+                  $$VALUES (0::bigint, 4::bigint, 0::bigint, 0::bigint)$$,
                   'the same import again: everything unchanged');
 
 -- A stored row wins and counts as a conflict.
 SELECT results_eq(
     $$SELECT * FROM exp_assign.exp_assign_import($q$VALUES (840001, 'im_a', 'green'), (840001, 'im_d', 'green'),
                                                           (840001, 'im_b', 'green')$q$)$$,
-    $$VALUES (1::bigint, 1::bigint, 1::bigint)$$,
+    $$VALUES (1::bigint, 1::bigint, 1::bigint, 0::bigint)$$,
     'three columns: one new, one unchanged, one conflicting');
 SELECT results_eq(
     $$SELECT variant_id, conflict_count FROM exp_assign.assignments WHERE experiment_id = 840001 AND user_id = 'im_a'$$,
@@ -65,12 +65,12 @@ SELECT results_eq(
 -- Variants by id; ids of another type taken as their text.
 SELECT results_eq(
     $$SELECT * FROM exp_assign.exp_assign_import('SELECT 840003::bigint, g, 8400301 FROM generate_series(1, 3) g')$$,
-    $$VALUES (3::bigint, 0::bigint, 0::bigint)$$,
+    $$VALUES (3::bigint, 0::bigint, 0::bigint, 0::bigint)$$,
     'variant ids instead of keys; integer user ids');
 SELECT is((SELECT array_agg(user_id::text ORDER BY user_id) FROM exp_assign.assignments WHERE experiment_id = 840003),
           ARRAY['1', '2', '3'], 'integer user ids are stored as their text');
 SELECT results_eq($$SELECT * FROM exp_assign.exp_assign_import('SELECT 1, ''x'', ''y'' WHERE false')$$,
-                  $$VALUES (0::bigint, 0::bigint, 0::bigint)$$, 'an empty import');
+                  $$VALUES (0::bigint, 0::bigint, 0::bigint, 0::bigint)$$, 'an empty import');
 SELECT results_eq(
     $$SELECT count(*)::int FROM exp_assign.exp_assign_import($q$SELECT 840003, 'im_twice', 'only'$q$) i1
        CROSS JOIN exp_assign.exp_assign_import($q$SELECT 840003, 'im_twice2', 'only'$q$) i2$$,
@@ -81,7 +81,7 @@ SELECT results_eq(
 INSERT INTO exp_assign.assignments (experiment_id, user_id, variant_id) VALUES (840003, 'im_f50', 8400301);
 SELECT results_eq(
     $$SELECT * FROM exp_assign.exp_assign_import($q$SELECT 840003, 'im_f' || g, 'only' FROM generate_series(1, 100) g$q$)$$,
-    $$VALUES (99::bigint, 1::bigint, 0::bigint)$$,
+    $$VALUES (99::bigint, 1::bigint, 0::bigint, 0::bigint)$$,
     'a stored pair outside the sample: the plain insert falls back, 99 imported, the stored one unchanged');
 
 -- ---------------------------------------------------------------------------
